@@ -58,6 +58,7 @@ pub fn kind_of(path: &Path) -> Option<Kind> {
 
 /// Limits that protect indexing from hostile or absurd files.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Files larger than this are not read at all.
     pub max_file_bytes: u64,
@@ -107,10 +108,16 @@ pub enum ExtractError {
     },
     /// The content is not what the extension claims (e.g. a text file named `.jpg`).
     #[error("content is not {expected} (the file name says it is, but its bytes {found})")]
-    Mislabelled { expected: &'static str, found: String },
+    Mislabelled {
+        expected: &'static str,
+        found: String,
+    },
     /// The file is damaged: truncated, bad header, invalid structure.
     #[error("corrupt {format}: {detail}")]
-    Corrupt { format: &'static str, detail: String },
+    Corrupt {
+        format: &'static str,
+        detail: String,
+    },
     /// Dimensions or size beyond [`Limits`].
     #[error("too large: {0}")]
     TooLarge(String),

@@ -1,0 +1,363 @@
+//! The `Library` facade: the one entry point every front end uses.
+//!
+//! Each method is a complete use case (add folders, index, search, show, …) taking and
+//! returning the serialisable types of [`types`]. Reads open their own read-only connection and
+//! never wait for a writer; writes take the library's writer lock first, so exactly one process
+//! writes to a library at a time, and a second one is told the library is busy instead of
+//! blocking or corrupting it.
+
+pub mod types;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rusqlite::Connection;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::pipeline::{Pipeline, Progress};
+use crate::reconcile::{self, Changes};
+use crate::scan;
+use crate::search;
+use crate::store::{self, Layout, read, write};
+use crate::{paths, pipeline};
+
+pub use types::*;
+pub use writer::Writer;
+
+/// What `index` reports while it works.
+#[derive(Debug, Clone)]
+pub enum IndexEvent {
+    /// Listing the files of a root.
+    Scanning { root: String },
+    /// The disk was compared with the library.
+    Reconciled(Changes),
+    /// Files processed so far.
+    Progress(Progress),
+}
+
+/// How `show` names a file.
+#[derive(Debug, Clone)]
+pub enum ItemRef {
+    Id(i64),
+    Path(PathBuf),
+}
+
+impl ItemRef {
+    /// A number is an id; anything else is a path.
+    pub fn parse(text: &str) -> ItemRef {
+        match text.parse() {
+            Ok(id) => ItemRef::Id(id),
+            Err(_) => ItemRef::Path(PathBuf::from(text)),
+        }
+    }
+}
+
+/// Result of [`Library::check`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    pub problems: Vec<String>,
+}
+
+pub struct Library {
+    layout: Layout,
+    settings: Settings,
+}
+
+impl Library {
+    /// A handle on the library in `dir`. Nothing is created until the first write.
+    pub fn open(dir: impl Into<PathBuf>, settings: Settings) -> Library {
+        Library {
+            layout: Layout::new(dir),
+            settings,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.layout.dir
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn reader(&self) -> Result<Option<Connection>> {
+        store::open_reader(&self.layout)
+    }
+
+    /// Takes the writer lock; fails with [`Error::Busy`] when another process holds it.
+    pub fn writer(&self, purpose: &str) -> Result<Writer> {
+        Writer::acquire(&self.layout, purpose)
+    }
+
+    /// Adds folders as roots (persisted). Folders inside an existing root are already covered;
+    /// a parent of existing roots replaces them.
+    pub fn add_roots(&self, dirs: &[PathBuf]) -> Result<Vec<RootAdded>> {
+        let mut writer = self.writer("adding folders")?;
+        add_roots(&mut writer, &self.layout, dirs)
+    }
+
+    /// Removes a root and everything indexed under it (the files on disk are not touched).
+    pub fn remove_root(&self, dir: &Path) -> Result<RemoveReport> {
+        let mut writer = self.writer("removing a folder")?;
+        let wanted = root_key(dir);
+        let tx = writer.conn.transaction()?;
+        let root: Option<(i64, Vec<u8>)> = {
+            let mut stmt = tx.prepare("SELECT id, path FROM roots")?;
+            let rows: Vec<(i64, Vec<u8>)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter()
+                .find(|(_, p)| *p == paths::to_bytes(&wanted))
+        };
+        let Some((root_id, path)) = root else {
+            return Err(Error::NotFound(format!(
+                "{} is not a folder of this library (see `trove roots`)",
+                dir.display()
+            )));
+        };
+        let files_removed: usize = tx.query_row(
+            "SELECT count(*) FROM files WHERE root_id = ?1",
+            [root_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        let dropped = write::remove_root(&tx, root_id)?;
+        tx.commit()?;
+        pipeline::remove_thumbnails(&self.layout, &dropped);
+        Ok(RemoveReport {
+            root: paths::display(&paths::from_bytes(&path)),
+            files_removed,
+        })
+    }
+
+    pub fn roots(&self) -> Result<Vec<RootInfo>> {
+        match self.reader()? {
+            Some(conn) => read::roots(&conn),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Adds `dirs` as roots (if any), reconciles every root with the disk, and processes the
+    /// queue to completion.
+    pub fn index(
+        &self,
+        dirs: &[PathBuf],
+        on_event: &mut dyn FnMut(&IndexEvent),
+    ) -> Result<IndexReport> {
+        let started = Instant::now();
+        let mut writer = self.writer("indexing")?;
+        let added = add_roots(&mut writer, &self.layout, dirs)?;
+        let roots_added = added
+            .iter()
+            .filter_map(|a| match a {
+                RootAdded::Added { path } | RootAdded::Merged { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+
+        let roots: Vec<(i64, PathBuf)> = {
+            let mut stmt = writer
+                .conn
+                .prepare("SELECT id, path FROM roots ORDER BY id")?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let exclude = vec![
+            self.layout
+                .dir
+                .canonicalize()
+                .unwrap_or(self.layout.dir.clone()),
+        ];
+        let listings: Vec<(i64, scan::Listing)> = roots
+            .into_iter()
+            .map(|(id, path)| {
+                on_event(&IndexEvent::Scanning {
+                    root: paths::display(&path),
+                });
+                (id, scan::scan(&path, &exclude))
+            })
+            .collect();
+        let tx = writer.conn.transaction()?;
+        let (changes, dropped) = reconcile::reconcile(&tx, &listings)?;
+        tx.commit()?;
+        pipeline::remove_thumbnails(&self.layout, &dropped);
+        on_event(&IndexEvent::Reconciled(changes.clone()));
+
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.settings.index.worker_threads())
+            .thread_name(|i| format!("trove-index-{i}"))
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
+        let processed = Pipeline {
+            conn: &mut writer.conn,
+            layout: &self.layout,
+            limits: self.settings.limits,
+            batch_size: self.settings.index.batch_size,
+            pool: &pool,
+        }
+        .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
+        let counts = read::counts(&writer.conn)?;
+        Ok(IndexReport {
+            roots_added,
+            changes,
+            processed,
+            counts,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        match self.reader()? {
+            Some(conn) => search::keyword(&conn, request),
+            None => search::keyword(&empty_db()?, request),
+        }
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        let conn = match self.reader()? {
+            Some(conn) => conn,
+            None => empty_db()?,
+        };
+        Ok(Status {
+            library: paths::display(&self.layout.dir),
+            library_bytes: store::db_size(&self.layout) + dir_size(&self.layout.thumbs_dir()),
+            counts: read::counts(&conn)?,
+            contents: read::count(&conn, "contents")?,
+            chunks: read::count(&conn, "chunks")?,
+            roots: read::roots(&conn)?,
+        })
+    }
+
+    pub fn failed(&self) -> Result<Vec<FailedFile>> {
+        match self.reader()? {
+            Some(conn) => read::failed(&conn),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every file the library tracks, in path order.
+    pub fn files(&self) -> Result<Vec<FileInfo>> {
+        match self.reader()? {
+            Some(conn) => read::files(&conn),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    pub fn show(&self, item: &ItemRef) -> Result<ItemDetails> {
+        let not_found = || {
+            Error::NotFound(match item {
+                ItemRef::Id(id) => format!("no file with id {id} in this library"),
+                ItemRef::Path(p) => format!("{} is not in this library", p.display()),
+            })
+        };
+        let conn = self.reader()?.ok_or_else(not_found)?;
+        let id = match item {
+            ItemRef::Id(id) => *id,
+            ItemRef::Path(path) => {
+                let absolute = std::path::absolute(path).unwrap_or(path.clone());
+                let canonical = path.canonicalize().unwrap_or(absolute.clone());
+                match read::file_by_path(&conn, &canonical)? {
+                    Some(id) => id,
+                    None => read::file_by_path(&conn, &absolute)?.ok_or_else(not_found)?,
+                }
+            }
+        };
+        read::details(&conn, &self.layout, id)?.ok_or_else(not_found)
+    }
+
+    /// Verifies the library's invariants (what the tests of crash safety rely on).
+    pub fn check(&self) -> Result<CheckReport> {
+        let writer = self.writer("checking the library")?;
+        writer::check(&writer.conn, &self.layout)
+    }
+}
+
+/// An in-memory library with the schema, for reads before anything was indexed.
+fn empty_db() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    store::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// The key a root is stored under: canonical when the folder exists, else absolute (a root on
+/// an unplugged drive can still be removed).
+fn root_key(dir: &Path) -> PathBuf {
+    dir.canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
+}
+
+fn add_roots(writer: &mut Writer, layout: &Layout, dirs: &[PathBuf]) -> Result<Vec<RootAdded>> {
+    let mut results = Vec::new();
+    for dir in dirs {
+        let canonical = dir.canonicalize().map_err(|e| {
+            Error::Invalid(format!("cannot add {}: {}", dir.display(), io_reason(&e)))
+        })?;
+        if !canonical.is_dir() {
+            return Err(Error::Invalid(format!(
+                "cannot add {}: not a folder",
+                dir.display()
+            )));
+        }
+        if layout.dir.canonicalize().is_ok_and(|lib| lib == canonical) {
+            return Err(Error::Invalid(format!(
+                "cannot add {}: it is the library folder itself",
+                dir.display()
+            )));
+        }
+        let tx = writer.conn.transaction()?;
+        let existing: Vec<(i64, PathBuf)> = {
+            let mut stmt = tx.prepare("SELECT id, path FROM roots")?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let path = paths::display(&canonical);
+        let result = if existing.iter().any(|(_, p)| *p == canonical) {
+            RootAdded::AlreadyPresent { path }
+        } else if let Some((_, parent)) = existing.iter().find(|(_, p)| canonical.starts_with(p)) {
+            RootAdded::Covered {
+                path,
+                by: paths::display(parent),
+            }
+        } else {
+            let id = write::add_root(&tx, &canonical)?;
+            let mut replaced = Vec::new();
+            for (child_id, child) in existing.iter().filter(|(_, p)| p.starts_with(&canonical)) {
+                write::merge_root(&tx, *child_id, id)?;
+                replaced.push(paths::display(child));
+            }
+            if replaced.is_empty() {
+                RootAdded::Added { path }
+            } else {
+                RootAdded::Merged { path, replaced }
+            }
+        };
+        tx.commit()?;
+        results.push(result);
+    }
+    Ok(results)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}

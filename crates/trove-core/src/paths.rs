@@ -1,0 +1,58 @@
+//! Paths as the store keeps them: the operating system's bytes, so that file names which are
+//! not valid UTF-8 (old Latin-1 archives, for instance) are indexed like any other and map back
+//! to the same file. Display goes through [`display`], which is lossy on purpose.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+pub fn to_bytes(path: &Path) -> Vec<u8> {
+    path.as_os_str().as_encoded_bytes().to_vec()
+}
+
+#[cfg(unix)]
+pub fn from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+pub fn from_bytes(bytes: &[u8]) -> PathBuf {
+    // SAFETY: every path in the store was written by `to_bytes` (`as_encoded_bytes`) on this
+    // platform, which is exactly the contract `from_encoded_bytes_unchecked` requires.
+    PathBuf::from(unsafe { OsStr::from_encoded_bytes_unchecked(bytes) })
+}
+
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// The store's key for "everything under `dir`": `dir` plus a trailing separator, so that
+/// `/photos/a` never matches `/photos/ab`.
+pub fn dir_prefix(dir: &Path) -> Vec<u8> {
+    let mut bytes = to_bytes(dir);
+    let sep = std::path::MAIN_SEPARATOR as u8;
+    if bytes.last() != Some(&sep) {
+        bytes.push(sep);
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_names_round_trip() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(OsStr::from_bytes(b"/tmp/caf\xe9.txt"));
+        assert_eq!(from_bytes(&to_bytes(path)), path);
+        assert_eq!(display(path), "/tmp/caf\u{fffd}.txt");
+    }
+
+    #[test]
+    fn prefix_has_one_trailing_separator() {
+        assert_eq!(dir_prefix(Path::new("/a/b")), b"/a/b/".to_vec());
+        assert_eq!(dir_prefix(Path::new("/a/b/")), b"/a/b/".to_vec());
+    }
+}

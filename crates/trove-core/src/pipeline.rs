@@ -1,0 +1,361 @@
+//! Pipeline: takes `pending` rows from the `files` queue and makes them `indexed` or `failed`.
+//!
+//! One batch at a time: read and hash the files (worker threads), look up which hashes the
+//! library already knows (a copy or an unchanged rewrite costs no extraction), extract the rest
+//! (worker threads), write thumbnails, then commit the whole batch in one transaction. A crash
+//! anywhere leaves each row either committed or still `pending`, so the next run resumes where
+//! this one stopped, with nothing lost and nothing doubled.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::extract::{self, ExtractError, Extracted, Kind, Limits};
+use crate::paths;
+use crate::store::{Layout, write};
+
+/// Bytes read into memory per batch at most (one huge file may exceed it alone).
+const BATCH_BYTES: u64 = 192 * 1024 * 1024;
+
+/// A pending file taken from the queue.
+#[derive(Debug, Clone)]
+struct Job {
+    id: i64,
+    path: PathBuf,
+    kind: Kind,
+    size: u64,
+    mtime_ns: i64,
+}
+
+/// What happened to one file.
+enum Outcome {
+    /// Its bytes match a content already in the library (or one extracted earlier in the batch).
+    Known { hash: [u8; 32] },
+    Extracted {
+        hash: [u8; 32],
+        extracted: Box<Extracted>,
+    },
+    Failed {
+        hash: Option<[u8; 32]>,
+        reason: String,
+    },
+    /// The file disappeared before it could be read: its row goes.
+    Vanished,
+}
+
+/// A file's bytes and their blake3 hash.
+type Read = (Vec<u8>, [u8; 32]);
+
+/// Counters of one pipeline run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Processed {
+    pub indexed: usize,
+    /// Of `indexed`: files whose bytes were already known (copies, touched files) and needed no
+    /// extraction.
+    pub deduplicated: usize,
+    pub failed: usize,
+    pub vanished: usize,
+}
+
+/// Progress of the indexing work, for bars and status lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub current: Option<String>,
+}
+
+pub struct Pipeline<'a> {
+    pub conn: &'a mut Connection,
+    pub layout: &'a Layout,
+    pub limits: Limits,
+    pub batch_size: usize,
+    pub pool: &'a rayon::ThreadPool,
+}
+
+impl Pipeline<'_> {
+    /// Processes the queue until no `pending` row is left.
+    pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress)) -> Result<Processed> {
+        let total: usize = self.conn.query_row(
+            "SELECT count(*) FROM files WHERE state = 'pending'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        let mut processed = Processed::default();
+        let mut done = 0;
+        on_progress(&Progress {
+            done,
+            total,
+            failed: 0,
+            current: None,
+        });
+        loop {
+            let jobs = self.next_jobs()?;
+            if jobs.is_empty() {
+                break;
+            }
+            let current = jobs.last().map(|j| paths::display(&j.path));
+            let count = jobs.len();
+            self.run_batch(jobs, &mut processed)?;
+            done += count;
+            on_progress(&Progress {
+                done,
+                total: total.max(done),
+                failed: processed.failed,
+                current,
+            });
+        }
+        Ok(processed)
+    }
+
+    fn next_jobs(&self) -> Result<Vec<Job>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, path, kind, size, mtime_ns FROM files
+             WHERE state = 'pending' ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([self.batch_size.max(1) as i64], |r| {
+            Ok(Job {
+                id: r.get(0)?,
+                path: paths::from_bytes(&r.get::<_, Vec<u8>>(1)?),
+                kind: Kind::parse(&r.get::<_, String>(2)?).unwrap_or(Kind::Note),
+                size: r.get::<_, i64>(3)? as u64,
+                mtime_ns: r.get(4)?,
+            })
+        })?;
+        let mut jobs = Vec::new();
+        let mut bytes = 0;
+        for job in rows {
+            let job = job?;
+            bytes += job.size;
+            if !jobs.is_empty() && bytes > BATCH_BYTES {
+                break;
+            }
+            jobs.push(job);
+        }
+        Ok(jobs)
+    }
+
+    fn run_batch(&mut self, jobs: Vec<Job>, processed: &mut Processed) -> Result<()> {
+        let limits = self.limits;
+        let read: Vec<Result<Read, Outcome>> = self.pool.install(|| {
+            jobs.par_iter()
+                .map(|job| read_and_hash(job, &limits))
+                .collect()
+        });
+
+        // Decide which files need extraction: hashes unknown to the library, once per hash.
+        let mut claimed = HashSet::new();
+        let mut to_extract = Vec::new();
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
+        for (i, result) in read.into_iter().enumerate() {
+            match result {
+                Err(outcome) => outcomes.push(Some(outcome)),
+                Ok((bytes, hash)) => {
+                    let known = write::find_content(self.conn, &hash)?;
+                    if let Some((_, kind)) = known.filter(|(_, k)| *k != jobs[i].kind) {
+                        outcomes.push(Some(Outcome::Failed {
+                            hash: Some(hash),
+                            reason: kind_mismatch(kind, jobs[i].kind),
+                        }));
+                    } else if known.is_some() || !claimed.insert(hash) {
+                        outcomes.push(Some(Outcome::Known { hash }));
+                    } else {
+                        to_extract.push((i, bytes, hash));
+                        outcomes.push(None);
+                    }
+                }
+            }
+        }
+        let layout = self.layout;
+        let extracted: Vec<(usize, Outcome)> = self.pool.install(|| {
+            to_extract
+                .into_par_iter()
+                .map(|(i, bytes, hash)| (i, extract_one(&jobs[i], &bytes, hash, &limits, layout)))
+                .collect()
+        });
+        for (i, outcome) in extracted {
+            outcomes[i] = Some(outcome);
+        }
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| o.ok_or_else(|| Error::Internal("a batch job has no outcome".into())))
+            .collect::<Result<Vec<_>>>()?;
+
+        let tx = self.conn.transaction()?;
+        let mut inserted: HashMap<[u8; 32], i64> = HashMap::new();
+        let mut known_failures: HashMap<[u8; 32], String> = HashMap::new();
+        for (job, outcome) in jobs.iter().zip(&outcomes) {
+            if let Outcome::Failed {
+                hash: Some(hash),
+                reason,
+            } = outcome
+            {
+                known_failures.insert(*hash, reason.clone());
+            }
+            if !still_pending(&tx, job)? {
+                continue;
+            }
+            match outcome {
+                Outcome::Vanished => {
+                    write::delete_file(&tx, job.id)?;
+                    processed.vanished += 1;
+                }
+                Outcome::Failed { hash, reason } => {
+                    write::mark_failed(&tx, job.id, hash.as_ref().map(|h| &h[..]), reason)?;
+                    processed.failed += 1;
+                }
+                Outcome::Extracted { hash, extracted } => {
+                    let content_id =
+                        write::insert_content(&tx, hash, extracted, has_thumbnail(extracted))?;
+                    inserted.insert(*hash, content_id);
+                    write::mark_indexed(&tx, job.id, hash, content_id)?;
+                    processed.indexed += 1;
+                }
+                Outcome::Known { hash } => match write::find_content(&tx, hash)? {
+                    Some((_, kind)) if kind != job.kind => {
+                        write::mark_failed(
+                            &tx,
+                            job.id,
+                            Some(hash),
+                            &kind_mismatch(kind, job.kind),
+                        )?;
+                        processed.failed += 1;
+                    }
+                    Some((content_id, _)) => {
+                        write::mark_indexed(&tx, job.id, hash, content_id)?;
+                        processed.indexed += 1;
+                        if !inserted.contains_key(hash) {
+                            processed.deduplicated += 1;
+                        }
+                    }
+                    // A copy of a file that failed in this batch fails the same way.
+                    None => {
+                        let reason = known_failures.get(hash).cloned().unwrap_or_else(|| {
+                            "its content could not be extracted (see the other copy)".into()
+                        });
+                        write::mark_failed(&tx, job.id, Some(hash), &reason)?;
+                        processed.failed += 1;
+                    }
+                },
+            }
+        }
+        let dropped = write::gc_contents(&tx)?;
+        tx.commit()?;
+        remove_thumbnails(self.layout, &dropped);
+        Ok(())
+    }
+}
+
+/// The same bytes were indexed as another kind: one of the two names lies about the content.
+fn kind_mismatch(content: Kind, named: Kind) -> String {
+    format!(
+        "content is a {} but the file name says {}",
+        content.as_str(),
+        named.as_str()
+    )
+}
+
+/// The row may have changed since it was taken (a watcher saw a newer version): then this
+/// outcome is stale and the row waits for the next batch.
+fn still_pending(conn: &Connection, job: &Job) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM files WHERE id = ?1 AND state = 'pending' AND size = ?2 AND mtime_ns = ?3",
+        params![job.id, job.size as i64, job.mtime_ns],
+        |r| r.get::<_, i64>(0),
+    )? == 1)
+}
+
+fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
+    if job.size > limits.max_file_bytes {
+        return Err(Outcome::Failed {
+            hash: None,
+            reason: ExtractError::TooLarge(format!(
+                "{} MB; the limit is {} MB",
+                job.size / 1_000_000,
+                limits.max_file_bytes / 1_000_000
+            ))
+            .to_string(),
+        });
+    }
+    match std::fs::read(&job.path) {
+        Ok(bytes) => {
+            let hash = *blake3::hash(&bytes).as_bytes();
+            Ok((bytes, hash))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Outcome::Vanished),
+        Err(e) => Err(Outcome::Failed {
+            hash: None,
+            reason: read_error(&e),
+        }),
+    }
+}
+
+fn read_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "cannot read file: permission denied".into(),
+        _ => format!("cannot read file: {e}"),
+    }
+}
+
+fn extract_one(
+    job: &Job,
+    bytes: &[u8],
+    hash: [u8; 32],
+    limits: &Limits,
+    layout: &Layout,
+) -> Outcome {
+    let _span = tracing::debug_span!("extract", path = %job.path.display()).entered();
+    match extract::extract(&job.path, bytes, limits) {
+        Ok(extracted) => {
+            if let Extracted::Photo(photo) = &extracted
+                && let Err(e) = write_thumbnail(layout, &hash, &photo.thumbnail)
+            {
+                // The library folder is the machine's problem, not the photo's: index the
+                // photo without a thumbnail and say so in the log.
+                tracing::warn!("cannot write thumbnail for {}: {e}", job.path.display());
+            }
+            Outcome::Extracted {
+                hash,
+                extracted: Box::new(extracted),
+            }
+        }
+        Err(e) => {
+            tracing::debug!("failed: {e}");
+            Outcome::Failed {
+                hash: Some(hash),
+                reason: e.to_string(),
+            }
+        }
+    }
+}
+
+fn has_thumbnail(extracted: &Extracted) -> bool {
+    matches!(extracted, Extracted::Photo(p) if !p.thumbnail.is_empty())
+}
+
+/// Written under a temporary name and renamed, so a crash never leaves a half thumbnail.
+fn write_thumbnail(layout: &Layout, hash: &[u8], jpeg: &[u8]) -> std::io::Result<()> {
+    if jpeg.is_empty() {
+        return Ok(());
+    }
+    let path = layout.thumbnail(hash);
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = path.parent().expect("thumbnail paths have a parent");
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, jpeg)?;
+    std::fs::rename(&tmp, &path)
+}
+
+pub fn remove_thumbnails(layout: &Layout, hashes: &[Vec<u8>]) {
+    for hash in hashes {
+        let _ = std::fs::remove_file(layout.thumbnail(hash));
+    }
+}

@@ -1,0 +1,239 @@
+//! Scan: lists what is on disk under a root, with nothing but the file system.
+//!
+//! The scanner knows no database. It yields a [`Listing`] — every trackable file with its size
+//! and modification time, plus what it had to skip and why — and `reconcile` compares that with
+//! the store. The live watcher produces listings of the same shape for the folders it saw change,
+//! so batch and live indexing share one reconcile.
+//!
+//! Skipped: hidden files and folders, `.git`, `node_modules`, anything matched by a
+//! `.troveignore` (gitignore syntax, applying to its folder and below), and files of types Trove
+//! does not index. Symbolic links are followed; loops are detected and reported.
+
+use std::path::{Path, PathBuf};
+
+use crate::extract::{self, Kind};
+
+/// A trackable file as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub path: PathBuf,
+    pub kind: Kind,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+/// Something the scan could not look at, with a reason for people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Everything found under one directory.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub dir: PathBuf,
+    /// False when the directory itself is gone (an unmounted drive): its files are then kept
+    /// as `missing` rather than removed.
+    pub available: bool,
+    pub files: Vec<Seen>,
+    pub skipped: Vec<Skipped>,
+}
+
+pub const IGNORE_FILE: &str = ".troveignore";
+const SKIPPED_DIRS: &[&str] = &["node_modules", ".git"];
+
+/// Lists `dir` recursively. `exclude` holds directories never to enter (the library itself,
+/// when a user adds a root that contains it).
+pub fn scan(dir: &Path, exclude: &[PathBuf]) -> Listing {
+    let mut listing = Listing {
+        dir: dir.to_path_buf(),
+        available: dir.is_dir(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
+    if !listing.available {
+        return listing;
+    }
+    let exclude = exclude.to_vec();
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .hidden(true)
+        .parents(false)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .follow_links(true)
+        .filter_entry(move |entry| {
+            let skipped_name = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| SKIPPED_DIRS.contains(&n));
+            !skipped_name && !exclude.iter().any(|x| entry.path() == x)
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                listing.skipped.push(skipped_from(&err));
+                continue;
+            }
+        };
+        if !entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink())
+        {
+            continue;
+        }
+        let path = entry.path();
+        let Some(kind) = extract::kind_of(path) else {
+            continue;
+        };
+        // `metadata()` follows links (the walker does), so a link to a FIFO or a device is not
+        // mistaken for a file: reading one could block indexing forever.
+        match entry.metadata() {
+            Ok(meta) if meta.is_file() => listing.files.push(Seen {
+                path: path.to_path_buf(),
+                kind,
+                size: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+            }),
+            Ok(_) => listing.skipped.push(Skipped {
+                path: path.display().to_string(),
+                reason: "not a regular file".into(),
+            }),
+            Err(err) => listing.skipped.push(skipped_from(&err)),
+        }
+    }
+    listing.files.sort_by(|a, b| a.path.cmp(&b.path));
+    listing
+}
+
+/// Looks at one path: `None` when it is gone, not a regular file, or not a trackable type.
+pub fn stat(path: &Path) -> Option<Seen> {
+    let kind = extract::kind_of(path)?;
+    let meta = std::fs::metadata(path).ok()?;
+    meta.is_file().then(|| Seen {
+        path: path.to_path_buf(),
+        kind,
+        size: meta.len(),
+        mtime_ns: mtime_ns(&meta),
+    })
+}
+
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
+        .unwrap_or(0)
+}
+
+fn skipped_from(err: &ignore::Error) -> Skipped {
+    let path = error_path(err)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let reason = if is_loop(err) {
+        "symbolic link loop (a link points back into its own folder)".to_string()
+    } else if let Some(io) = err.io_error() {
+        match io.kind() {
+            std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+            std::io::ErrorKind::NotFound => "vanished while scanning".to_string(),
+            _ => format!("cannot read: {io}"),
+        }
+    } else {
+        strip_path(&err.to_string())
+    };
+    Skipped { path, reason }
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+fn strip_path(message: &str) -> String {
+    message.rsplit(": ").next().unwrap_or(message).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn names(listing: &Listing) -> Vec<String> {
+        listing
+            .files
+            .iter()
+            .map(|s| {
+                s.path
+                    .strip_prefix(&listing.dir)
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn skips_hidden_vcs_dependencies_ignored_and_unknown_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in [
+            "a.jpg",
+            "notes/b.md",
+            ".hidden/c.md",
+            ".d.md",
+            ".git/e.md",
+            "node_modules/f.md",
+            "build/g.md",
+            "notes/draft-1.md",
+            "keep/h.txt",
+            "video.mp4",
+        ] {
+            let path = root.join(p);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        fs::write(root.join(IGNORE_FILE), "build/\n").unwrap();
+        fs::write(root.join("notes").join(IGNORE_FILE), "draft-*\n").unwrap();
+        let listing = scan(root, &[]);
+        assert!(listing.available);
+        assert_eq!(names(&listing), ["a.jpg", "keep/h.txt", "notes/b.md"]);
+    }
+
+    #[test]
+    fn missing_root_is_unavailable_not_empty() {
+        let listing = scan(Path::new("/nonexistent/trove-root"), &[]);
+        assert!(!listing.available);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_are_reported_and_links_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::write(root.join("a/x.md"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/x.md"), root.join("y.md")).unwrap();
+        let listing = scan(root, &[]);
+        assert_eq!(names(&listing), ["a/x.md", "y.md"]);
+        assert_eq!(listing.skipped.len(), 1, "{:?}", listing.skipped);
+        assert!(listing.skipped[0].reason.contains("loop"));
+    }
+}

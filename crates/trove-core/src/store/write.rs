@@ -1,0 +1,303 @@
+//! The write path: every statement that changes the library, used by `reconcile` and the
+//! `pipeline` inside their transactions. Keeping them here keeps the invariants in one place:
+//!
+//! - a file is `indexed` only with a `content_id`;
+//! - `files_fts` holds a row for a file exactly when it has a `content_id`;
+//! - a content row lives exactly as long as some file refers to it ([`gc_contents`]).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+use crate::extract::{Extracted, Kind};
+use crate::paths;
+use crate::scan::Seen;
+
+use super::now_secs;
+
+/// A file row as reconcile needs it.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub id: i64,
+    pub root_id: i64,
+    pub path: Vec<u8>,
+    pub kind: Kind,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub hash: Option<Vec<u8>>,
+    pub content_id: Option<i64>,
+    pub state: String,
+}
+
+pub fn add_root(conn: &Connection, path: &Path) -> Result<i64> {
+    let bytes = paths::to_bytes(path);
+    conn.execute(
+        "INSERT INTO roots(path, added_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+        params![bytes, now_secs()],
+    )?;
+    Ok(
+        conn.query_row("SELECT id FROM roots WHERE path = ?1", [bytes], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Re-parents the files of `from` (a root inside `into`) and drops `from`.
+pub fn merge_root(conn: &Connection, from: i64, into: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET root_id = ?2 WHERE root_id = ?1",
+        params![from, into],
+    )?;
+    conn.execute("DELETE FROM roots WHERE id = ?1", [from])?;
+    Ok(())
+}
+
+/// Removes a root and its files; returns the hashes of contents that no file uses any more.
+pub fn remove_root(conn: &Connection, root_id: i64) -> Result<Vec<Vec<u8>>> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM files WHERE root_id = ?1")?
+        .query_map([root_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        delete_file(conn, id)?;
+    }
+    conn.execute("DELETE FROM roots WHERE id = ?1", [root_id])?;
+    gc_contents(conn)
+}
+
+pub fn files_of_root(conn: &Connection, root_id: i64) -> Result<Vec<FileRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, root_id, path, kind, size, mtime_ns, hash, content_id, state
+         FROM files WHERE root_id = ?1",
+    )?;
+    let rows = stmt
+        .query_map([root_id], |r| {
+            Ok(FileRow {
+                id: r.get(0)?,
+                root_id: r.get(1)?,
+                path: r.get(2)?,
+                kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Note),
+                size: r.get::<_, i64>(4)? as u64,
+                mtime_ns: r.get(5)?,
+                hash: r.get(6)?,
+                content_id: r.get(7)?,
+                state: r.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub fn insert_pending(conn: &Connection, root_id: i64, seen: &Seen) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO files(root_id, path, name, kind, size, mtime_ns, state, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+        params![
+            root_id,
+            paths::to_bytes(&seen.path),
+            display_name(&seen.path),
+            seen.kind.as_str(),
+            seen.size as i64,
+            seen.mtime_ns,
+            now_secs()
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The file's bytes changed: queue it again. Its old content stays linked (and searchable)
+/// until the new version is indexed; a failure then unlinks it.
+pub fn mark_changed(conn: &Connection, id: i64, seen: &Seen) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET size = ?2, mtime_ns = ?3, kind = ?4, state = 'pending', error = NULL,
+                attempts = 0, updated_at = ?5
+         WHERE id = ?1",
+        params![
+            id,
+            seen.size as i64,
+            seen.mtime_ns,
+            seen.kind.as_str(),
+            now_secs()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Same bytes, new modification time (a `touch`, a copy that kept the content).
+pub fn touch(conn: &Connection, id: i64, mtime_ns: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET mtime_ns = ?2 WHERE id = ?1",
+        params![id, mtime_ns],
+    )?;
+    Ok(())
+}
+
+/// A root whose folder is gone (an unmounted drive): keep everything, mark it missing.
+pub fn mark_root_missing(conn: &Connection, root_id: i64) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE files SET state = 'missing', updated_at = ?2
+         WHERE root_id = ?1 AND state <> 'missing'",
+        params![root_id, now_secs()],
+    )?)
+}
+
+/// A missing file is back unchanged: it returns to where it was.
+pub fn restore(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET state = CASE WHEN content_id IS NULL THEN 'pending' ELSE 'indexed' END,
+                updated_at = ?2
+         WHERE id = ?1",
+        params![id, now_secs()],
+    )?;
+    Ok(())
+}
+
+/// A file moved or was renamed (same bytes): the row, its id and its content go with it.
+pub fn move_file(conn: &Connection, id: i64, root_id: i64, seen: &Seen) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET root_id = ?2, path = ?3, name = ?4, mtime_ns = ?5, updated_at = ?6
+         WHERE id = ?1",
+        params![
+            id,
+            root_id,
+            paths::to_bytes(&seen.path),
+            display_name(&seen.path),
+            seen.mtime_ns,
+            now_secs()
+        ],
+    )?;
+    sync_file_fts(conn, id)
+}
+
+pub fn delete_file(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM files_fts WHERE rowid = ?1", [id])?;
+    conn.execute("DELETE FROM files WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Deletes contents no file refers to (items, vectors and chunk text go with them by cascade)
+/// and returns their hashes so the caller can drop their thumbnails after commit.
+pub fn gc_contents(conn: &Connection) -> Result<Vec<Vec<u8>>> {
+    let hashes = conn
+        .prepare(
+            "DELETE FROM contents
+             WHERE NOT EXISTS (SELECT 1 FROM files WHERE files.content_id = contents.id)
+             RETURNING hash",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(hashes)
+}
+
+/// The content with these bytes, if the library has it: its id and kind.
+pub fn find_content(conn: &Connection, hash: &[u8]) -> Result<Option<(i64, Kind)>> {
+    let found: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, kind FROM contents WHERE hash = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(found.and_then(|(id, kind)| Some((id, Kind::parse(&kind)?))))
+}
+
+/// Stores what extraction produced for a new hash: the content row and its items.
+pub fn insert_content(
+    conn: &Connection,
+    hash: &[u8],
+    extracted: &Extracted,
+    has_thumbnail: bool,
+) -> Result<i64> {
+    match extracted {
+        Extracted::Photo(photo) => {
+            let meta = &photo.meta;
+            let meta_text = meta.text();
+            conn.execute(
+                "INSERT INTO contents(hash, kind, format, width, height, taken_at, camera, lens,
+                                      latitude, longitude, orientation, meta_text, thumbnail)
+                 VALUES (?1, 'photo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    hash,
+                    photo.format,
+                    photo.width,
+                    photo.height,
+                    meta.taken_at,
+                    meta.camera(),
+                    meta.lens,
+                    meta.latitude,
+                    meta.longitude,
+                    meta.orientation,
+                    meta_text,
+                    has_thumbnail
+                ],
+            )?;
+            let content_id = conn.last_insert_rowid();
+            conn.execute(
+                "INSERT INTO items(content_id, kind, ord, text) VALUES (?1, 'photo', 0, ?2)",
+                params![content_id, meta_text],
+            )?;
+            Ok(content_id)
+        }
+        Extracted::Note(note) => {
+            conn.execute(
+                "INSERT INTO contents(hash, kind, format, title, body) VALUES (?1, 'note', ?2, ?3, ?4)",
+                params![hash, note.format, note.title, note.text],
+            )?;
+            let content_id = conn.last_insert_rowid();
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO items(content_id, kind, ord, text, heading, start, end)
+                 VALUES (?1, 'chunk', ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (ord, chunk) in note.chunks.iter().enumerate() {
+                stmt.execute(params![
+                    content_id,
+                    ord as i64,
+                    chunk.text,
+                    chunk.heading,
+                    chunk.start as i64,
+                    chunk.end as i64
+                ])?;
+            }
+            Ok(content_id)
+        }
+    }
+}
+
+pub fn mark_indexed(conn: &Connection, id: i64, hash: &[u8], content_id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET state = 'indexed', hash = ?2, content_id = ?3, error = NULL,
+                attempts = 0, updated_at = ?4
+         WHERE id = ?1",
+        params![id, hash, content_id, now_secs()],
+    )?;
+    sync_file_fts(conn, id)
+}
+
+pub fn mark_failed(conn: &Connection, id: i64, hash: Option<&[u8]>, reason: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET state = 'failed', hash = ?2, content_id = NULL, error = ?3,
+                attempts = attempts + 1, updated_at = ?4
+         WHERE id = ?1",
+        params![id, hash, reason, now_secs()],
+    )?;
+    sync_file_fts(conn, id)
+}
+
+/// Rewrites the file's keyword row from its current name and content.
+fn sync_file_fts(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM files_fts WHERE rowid = ?1", [id])?;
+    conn.execute(
+        "INSERT INTO files_fts(rowid, name, title, meta)
+         SELECT f.id, f.name, coalesce(c.title, ''), c.meta_text
+         FROM files f JOIN contents c ON c.id = f.content_id WHERE f.id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
