@@ -1,1 +1,184 @@
-fn main() {}
+//! `trove`: the command-line face of the engine. Glue only: parse arguments, call the
+//! `Library` facade, render its answers as text or JSON.
+
+mod cli;
+mod progress;
+mod render;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use trove_core::api::{IndexEvent, ItemRef, SearchRequest};
+use trove_core::extract::Kind;
+use trove_core::{Library, Settings};
+
+use cli::{Cli, Command, IndexArgs, KindArg};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // One line: the cause chain, outermost first.
+            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            let user_error = err
+                .downcast_ref::<trove_core::Error>()
+                .is_some_and(|e| e.origin() == trove_core::Origin::User);
+            ExitCode::from(if user_error { 2 } else { 1 })
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn load_settings(cli: &Cli) -> Result<Settings> {
+    let mut settings = match &cli.config {
+        Some(path) => Settings::load_from(path)?,
+        None => Settings::load()?,
+    };
+    if let Some(dir) = &cli.library {
+        settings.library = Some(dir.clone());
+    }
+    Ok(settings)
+}
+
+fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
+    if let Some(n) = args.threads {
+        settings.index.threads = Some(n);
+    }
+    if let Some(n) = args.batch_size {
+        settings.index.batch_size = n;
+    }
+    if let Some(mb) = args.max_file_mb {
+        settings.limits.max_file_bytes = mb * 1_000_000;
+    }
+    if let Some(mp) = args.max_image_megapixels {
+        settings.limits.max_image_pixels = mp * 1_000_000;
+    }
+    if let Some(px) = args.thumbnail_size {
+        settings.limits.thumbnail_size = px;
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let mut settings = load_settings(&cli)?;
+    if let Command::Index(args) = &cli.command {
+        apply_index_flags(&mut settings, args);
+    }
+    let dir = settings.library_dir()?;
+    let library = Library::open(dir, settings);
+    let color = std::io::stdout().is_terminal();
+
+    match cli.command {
+        Command::Index(args) => {
+            let show_progress = !cli.quiet;
+            let mut reporter = progress::Reporter::new(show_progress);
+            let report = library
+                .index(&args.dirs, &mut |event: &IndexEvent| reporter.event(event))
+                .context("indexing failed")?;
+            reporter.finish();
+            if args.json.json {
+                print_json(&report)?;
+            } else {
+                render::index_report(&report);
+            }
+        }
+        Command::Roots(json) => {
+            let roots = library.roots()?;
+            if json.json {
+                print_json(&roots)?;
+            } else {
+                render::roots(&roots);
+            }
+        }
+        Command::Remove { dir, json } => {
+            let report = library.remove_root(&dir)?;
+            if json.json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "Removed {} ({} files forgotten; nothing on disk was touched)",
+                    report.root, report.files_removed
+                );
+            }
+        }
+        Command::Search(args) => {
+            let request = SearchRequest {
+                query: args.query.join(" "),
+                kind: args.kind.map(|k| match k {
+                    KindArg::Photo => Kind::Photo,
+                    KindArg::Note => Kind::Note,
+                }),
+                limit: Some(args.limit),
+            };
+            let results = library.search(&request)?;
+            if args.json.json {
+                print_json(&results)?;
+            } else {
+                render::search(&results, color);
+            }
+        }
+        Command::Status(json) => {
+            let status = library.status()?;
+            if json.json {
+                print_json(&status)?;
+            } else {
+                render::status(&status);
+            }
+        }
+        Command::Failed(json) => {
+            let failed = library.failed()?;
+            if json.json {
+                print_json(&failed)?;
+            } else {
+                render::failed(&failed);
+            }
+        }
+        Command::Show { item, json } => {
+            let details = library.show(&ItemRef::parse(&item))?;
+            if json.json {
+                print_json(&details)?;
+            } else {
+                render::details(&details);
+            }
+        }
+        Command::Check(json) => {
+            let report = library.check()?;
+            if json.json {
+                print_json(&report)?;
+            } else if report.ok {
+                println!("The library is consistent.");
+            } else {
+                for problem in &report.problems {
+                    println!("problem: {problem}");
+                }
+            }
+            if !report.ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,131 @@
+//! The command line: every command, flag and environment variable of `trove`. This is a
+//! contract users' scripts rely on: extend it, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trove",
+    version,
+    about = "Find your photos and notes by what they show and say, on your own machine.",
+    long_about = "Find your photos and notes by what they show and say, on your own machine.\n\n\
+        Trove indexes the folders you give it into a local library (nothing is uploaded) and \
+        answers searches over it. Settings come from the config file (TROVE_CONFIG, default \
+        ~/.config/trove/config.toml), and every one can be overridden by a flag.",
+    after_help = "Examples:\n  trove index ~/Pictures ~/Notes\n  trove search \"kitchen budget\"\n  trove search ramen --kind note --json\n  trove status"
+)]
+pub struct Cli {
+    /// The library folder (database and thumbnails) [default: ~/.local/share/trove]
+    #[arg(long, global = true, env = "TROVE_LIBRARY", value_name = "DIR")]
+    pub library: Option<PathBuf>,
+
+    /// The settings file [default: ~/.config/trove/config.toml]
+    #[arg(long, global = true, env = "TROVE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More log output (-v: info, -vv: debug); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No progress output
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add folders and index them; without folders, bring every folder's index up to date
+    Index(IndexArgs),
+    /// List the library's folders with their file counts
+    Roots(JsonFlag),
+    /// Remove a folder and everything indexed from it (your files are not touched)
+    Remove {
+        /// The folder, as listed by `trove roots`
+        dir: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Search photos and notes
+    #[command(
+        after_help = "Query syntax:\n  words          all words must match (if nothing does, any word may)\n  \"a phrase\"     these words in this order\n  prefix*        words starting with prefix\n\nExamples:\n  trove search kitchen budget\n  trove search '\"sync protocol\"' --kind note\n  trove search renov* --json"
+    )]
+    Search(SearchArgs),
+    /// Counts of indexed, pending, failed and missing files, per folder
+    Status(JsonFlag),
+    /// Files that could not be indexed, with the reason
+    Failed(JsonFlag),
+    /// Everything the library knows about one file
+    Show {
+        /// A file id (from search results) or a path
+        item: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Verify the library's consistency (database, keyword index, thumbnails)
+    Check(JsonFlag),
+}
+
+#[derive(Debug, Clone, Copy, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Folders to add to the library before indexing
+    pub dirs: Vec<PathBuf>,
+
+    /// Worker threads for reading and extracting [default: all cores but one]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Files committed per transaction
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+
+    /// Skip files larger than this many megabytes
+    #[arg(long, value_name = "MB")]
+    pub max_file_mb: Option<u64>,
+
+    /// Refuse images with more pixels than this (decompression-bomb guard)
+    #[arg(long, value_name = "MEGAPIXELS")]
+    pub max_image_megapixels: Option<u64>,
+
+    /// Long side of cached thumbnails, in pixels
+    #[arg(long, value_name = "PX")]
+    pub thumbnail_size: Option<u32>,
+
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Photo,
+    Note,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+
+    /// Only photos or only notes
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+
+    /// Results per group
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    #[command(flatten)]
+    pub json: JsonFlag,
+}

@@ -1,0 +1,105 @@
+//! Index progress on the terminal: a live bar when stderr is a terminal, otherwise plain lines
+//! (at most one every few seconds) that read well in logs and CI output.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use trove_core::api::IndexEvent;
+
+const LINE_INTERVAL: Duration = Duration::from_secs(5);
+
+pub struct Reporter {
+    enabled: bool,
+    bar: Option<ProgressBar>,
+    last_line: Option<Instant>,
+}
+
+impl Reporter {
+    pub fn new(enabled: bool) -> Reporter {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Reporter {
+            enabled,
+            bar,
+            last_line: None,
+        }
+    }
+
+    pub fn event(&mut self, event: &IndexEvent) {
+        if !self.enabled {
+            return;
+        }
+        match event {
+            IndexEvent::Scanning { root } => self.message(&format!("scanning {root}")),
+            IndexEvent::Reconciled(changes) => {
+                let mut line = crate::render::changes_line(changes);
+                if !changes.skipped.is_empty() {
+                    line.push_str(&format!(", {} skipped", changes.skipped.len()));
+                }
+                self.println(&line);
+                for skipped in &changes.skipped {
+                    self.println(&format!("  skipped {}: {}", skipped.path, skipped.reason));
+                }
+            }
+            IndexEvent::Progress(p) => match &self.bar {
+                Some(bar) => {
+                    if bar.length() != Some(p.total as u64) {
+                        bar.set_length(p.total as u64);
+                        bar.set_style(
+                            ProgressStyle::with_template(
+                                "{spinner} indexing [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+                            )
+                            .expect("valid template")
+                            .progress_chars("=> "),
+                        );
+                    }
+                    bar.set_position(p.done as u64);
+                    if let Some(current) = &p.current {
+                        bar.set_message(shorten(current, 40));
+                    }
+                }
+                None => {
+                    let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
+                    if p.total > 0 && (due || p.done == p.total) {
+                        self.last_line = Some(Instant::now());
+                        eprintln!("indexed {}/{} ({} failed)", p.done, p.total, p.failed);
+                    }
+                }
+            },
+        }
+    }
+
+    fn message(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(text.to_string()),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn println(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        text.to_string()
+    } else {
+        let tail: String = text.chars().skip(count - max + 1).collect();
+        format!("…{tail}")
+    }
+}

@@ -1,0 +1,272 @@
+//! Human-readable output of the CLI. JSON output is the facade's types serialised as they are;
+//! everything here is for people, so it may change wording freely.
+
+use trove_core::api::{FailedFile, IndexReport, ItemDetails, RootInfo, SearchResults, Status};
+use trove_core::reconcile::Changes;
+
+pub fn changes_line(c: &Changes) -> String {
+    let mut line = format!(
+        "{} new, {} changed, {} moved, {} removed",
+        c.new, c.changed, c.moved, c.removed
+    );
+    if c.missing > 0 {
+        line.push_str(&format!(", {} missing (folder unavailable)", c.missing));
+    }
+    if c.restored > 0 {
+        line.push_str(&format!(", {} back", c.restored));
+    }
+    line
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+pub fn index_report(r: &IndexReport) {
+    for root in &r.roots_added {
+        println!("Added {root}");
+    }
+    println!("{}", changes_line(&r.changes));
+    let p = &r.processed;
+    if p.indexed + p.failed + p.vanished == 0 {
+        println!("Nothing to index: the library is up to date.");
+    } else {
+        let mut line = format!("Indexed {} files in {}", p.indexed, seconds(r.elapsed_ms));
+        if p.deduplicated > 0 {
+            line.push_str(&format!(" ({} already known by content)", p.deduplicated));
+        }
+        if p.failed > 0 {
+            line.push_str(&format!("; {} failed — see `trove failed`", p.failed));
+        }
+        if p.vanished > 0 {
+            line.push_str(&format!(
+                "; {} vanished before they could be read",
+                p.vanished
+            ));
+        }
+        println!("{line}");
+    }
+    let c = &r.counts;
+    println!(
+        "Library: {} photos, {} notes ({} failed, {} missing)",
+        c.photos, c.notes, c.failed, c.missing
+    );
+}
+
+pub fn roots(roots: &[RootInfo]) {
+    if roots.is_empty() {
+        println!("No folders yet. Add one with `trove index DIR`.");
+        return;
+    }
+    for root in roots {
+        let c = &root.counts;
+        let state = if root.available {
+            ""
+        } else {
+            "  [unavailable]"
+        };
+        println!(
+            "{}  {} photos, {} notes, {} failed, {} pending{state}",
+            root.path, c.photos, c.notes, c.failed, c.pending
+        );
+    }
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn status(s: &Status) {
+    let c = &s.counts;
+    println!("Library:  {} ({})", s.library, bytes(s.library_bytes));
+    println!(
+        "Files:    {} indexed ({} photos, {} notes), {} pending, {} failed, {} missing",
+        c.indexed, c.photos, c.notes, c.pending, c.failed, c.missing
+    );
+    println!(
+        "Contents: {} distinct, {} note passages",
+        s.contents, s.chunks
+    );
+    if s.roots.is_empty() {
+        println!("Folders:  none yet — add one with `trove index DIR`");
+    } else {
+        println!("Folders:");
+        for root in &s.roots {
+            let state = if root.available {
+                ""
+            } else {
+                "  [unavailable]"
+            };
+            println!("  {}  {} files{state}", root.path, root.counts.files);
+        }
+    }
+    if c.failed > 0 {
+        println!("See `trove failed` for what could not be indexed.");
+    }
+}
+
+pub fn failed(files: &[FailedFile]) {
+    if files.is_empty() {
+        println!("No failed files.");
+        return;
+    }
+    for f in files {
+        println!("{}\n  {}", f.path, f.reason);
+    }
+    println!("{} failed. They are retried when they change.", files.len());
+}
+
+/// Marks the highlighted ranges: bold on a terminal, **like this** elsewhere.
+fn highlight(text: &str, ranges: &[[usize; 2]], color: bool) -> String {
+    let (open, close) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    let mut out = String::with_capacity(text.len() + ranges.len() * 8);
+    let mut next = ranges.iter().peekable();
+    for (i, c) in text.chars().enumerate() {
+        if next.peek().is_some_and(|r| r[0] == i) {
+            out.push_str(open);
+        }
+        out.push(c);
+        if let Some(r) = next.peek()
+            && r[1] == i + 1
+        {
+            out.push_str(close);
+            next.next();
+        }
+    }
+    out
+}
+
+pub fn search(r: &SearchResults, color: bool) {
+    if let Some(notice) = &r.notice {
+        println!("{notice}");
+    }
+    if r.photos.is_empty() && r.notes.is_empty() {
+        if r.notice.is_none() {
+            println!("No photos or notes match “{}”.", r.query);
+        }
+        return;
+    }
+    if !r.photos.is_empty() {
+        println!("Photos ({})", r.photos.len());
+        for (i, p) in r.photos.iter().enumerate() {
+            let mut facts = Vec::new();
+            if let (Some(w), Some(h)) = (p.width, p.height) {
+                facts.push(format!("{w}×{h}"));
+            }
+            if let Some(t) = &p.taken_at {
+                facts.push(t.clone());
+            }
+            if let Some(c) = &p.camera {
+                facts.push(c.clone());
+            }
+            println!("{:>3}. {}  [id {}]", i + 1, p.path, p.id);
+            println!(
+                "     {}  matched: {}",
+                facts.join(", "),
+                p.matched.join(", ")
+            );
+        }
+    }
+    if !r.notes.is_empty() {
+        if !r.photos.is_empty() {
+            println!();
+        }
+        println!("Notes ({})", r.notes.len());
+        for (i, n) in r.notes.iter().enumerate() {
+            println!("{:>3}. {} — {}  [id {}]", i + 1, n.title, n.path, n.id);
+            let heading = if n.heading.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", n.heading)
+            };
+            println!(
+                "     {heading}{}",
+                highlight(&n.snippet.replace('\n', " "), &n.highlights, color)
+            );
+        }
+    }
+}
+
+pub fn details(d: &ItemDetails) {
+    let f = &d.file;
+    println!("{}  [id {}]", f.path, f.id);
+    println!("  kind:     {}", f.kind.as_str());
+    println!("  state:    {}", f.state);
+    if let Some(e) = &d.error {
+        println!("  reason:   {e}");
+    }
+    println!("  size:     {}", bytes(f.size));
+    if let Some(m) = &d.modified {
+        println!("  modified: {m}");
+    }
+    if let Some(h) = &f.hash {
+        println!("  blake3:   {h}");
+    }
+    for copy in &d.copies {
+        println!("  copy at:  {copy}");
+    }
+    if let Some(p) = &d.photo {
+        println!("  format:   {} {}×{}", p.format, p.width, p.height);
+        let fields = [
+            ("taken", p.taken_at.clone()),
+            ("camera", p.camera.clone()),
+            ("lens", p.lens.clone()),
+            (
+                "place",
+                p.latitude
+                    .zip(p.longitude)
+                    .map(|(la, lo)| format!("{la:.6}, {lo:.6}")),
+            ),
+            (
+                "rotation",
+                p.orientation
+                    .filter(|o| *o != 1)
+                    .map(|o| format!("EXIF orientation {o}")),
+            ),
+            ("thumbnail", p.thumbnail.clone()),
+        ];
+        for (label, value) in fields {
+            if let Some(value) = value {
+                println!("  {:<9} {value}", format!("{label}:"));
+            }
+        }
+    }
+    if let Some(n) = &d.note {
+        println!("  format:   {}", n.format);
+        println!("  title:    {}", n.title);
+        println!(
+            "  text:     {} characters in {} passages",
+            n.chars,
+            n.chunks.len()
+        );
+        for c in &n.chunks {
+            let heading = if c.heading.is_empty() {
+                "—"
+            } else {
+                &c.heading
+            };
+            let preview: String = c
+                .text
+                .chars()
+                .take(70)
+                .collect::<String>()
+                .replace('\n', " ");
+            println!("    [{}..{}] {heading}: {preview}…", c.start, c.end);
+        }
+    }
+}
