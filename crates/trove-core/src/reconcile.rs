@@ -132,6 +132,11 @@ fn classify_known(
         return Ok(());
     }
     if same_stat {
+        // A file that could not even be read (permission denied, I/O error) may have become
+        // readable without its size or time changing (chmod): try it again.
+        if row.state == "failed" && row.hash.is_none() {
+            write::retry(conn, row.id)?;
+        }
         return Ok(());
     }
     // Size and time differ from what we saw: only the hash can tell a real change from a touch.

@@ -130,6 +130,15 @@ pub fn mark_changed(conn: &Connection, id: i64, seen: &Seen) -> Result<()> {
     Ok(())
 }
 
+/// Queues a failed file again without counting it as changed.
+pub fn retry(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE files SET state = 'pending', updated_at = ?2 WHERE id = ?1",
+        params![id, now_secs()],
+    )?;
+    Ok(())
+}
+
 /// Same bytes, new modification time (a `touch`, a copy that kept the content).
 pub fn touch(conn: &Connection, id: i64, mtime_ns: i64) -> Result<()> {
     conn.execute(
