@@ -64,7 +64,7 @@ impl Reporter {
                 }
                 None => {
                     let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
-                    if p.total > 0 && (due || p.done == p.total) {
+                    if p.done > 0 && (due || p.done == p.total) {
                         self.last_line = Some(Instant::now());
                         eprintln!("indexed {}/{} ({} failed)", p.done, p.total, p.failed);
                     }

@@ -20,7 +20,14 @@ const TEXTS: &[&str] = &[
     "",
 ];
 
-const NAMES: &[&str] = &["a.md", "b.md", "c.txt", "sub/d.md", "sub/e.txt", "other/f.md"];
+const NAMES: &[&str] = &[
+    "a.md",
+    "b.md",
+    "c.txt",
+    "sub/d.md",
+    "sub/e.txt",
+    "other/f.md",
+];
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -143,8 +143,9 @@ mod tests {
     }
 
     #[test]
-    fn quotes_inside_words_are_escaped() {
-        assert_eq!(all_of(&parse("it\"s")).unwrap(), "\"it\"\"s\"");
+    fn a_quote_inside_a_word_starts_a_phrase() {
+        assert_eq!(all_of(&parse("it\"s")).unwrap(), "\"it\" AND \"s\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 
     #[test]
