@@ -98,6 +98,10 @@ pub struct IndexArgs {
     #[arg(long, value_name = "MEGAPIXELS")]
     pub max_image_megapixels: Option<u64>,
 
+    /// Memory an image decoder may allocate, in megabytes
+    #[arg(long, value_name = "MB")]
+    pub max_decode_mb: Option<u64>,
+
     /// Long side of cached thumbnails, in pixels
     #[arg(long, value_name = "PX")]
     pub thumbnail_size: Option<u32>,

@@ -72,6 +72,9 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
     if let Some(mp) = args.max_image_megapixels {
         settings.limits.max_image_pixels = mp * 1_000_000;
     }
+    if let Some(mb) = args.max_decode_mb {
+        settings.limits.max_decode_bytes = mb * 1_000_000;
+    }
     if let Some(px) = args.thumbnail_size {
         settings.limits.thumbnail_size = px;
     }

@@ -36,13 +36,9 @@ impl Reporter {
         match event {
             IndexEvent::Scanning { root } => self.message(&format!("scanning {root}")),
             IndexEvent::Reconciled(changes) => {
-                let mut line = crate::render::changes_line(changes);
-                if !changes.skipped.is_empty() {
-                    line.push_str(&format!(", {} skipped", changes.skipped.len()));
-                }
-                self.println(&line);
+                // The counts are in the final report; what was skipped is only said here.
                 for skipped in &changes.skipped {
-                    self.println(&format!("  skipped {}: {}", skipped.path, skipped.reason));
+                    self.println(&format!("skipped {}: {}", skipped.path, skipped.reason));
                 }
             }
             IndexEvent::Progress(p) => match &self.bar {

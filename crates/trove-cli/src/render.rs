@@ -4,7 +4,7 @@
 use trove_core::api::{FailedFile, IndexReport, ItemDetails, RootInfo, SearchResults, Status};
 use trove_core::reconcile::Changes;
 
-pub fn changes_line(c: &Changes) -> String {
+fn changes_line(c: &Changes) -> String {
     let mut line = format!(
         "{} new, {} changed, {} moved, {} removed",
         c.new, c.changed, c.moved, c.removed
@@ -14,6 +14,9 @@ pub fn changes_line(c: &Changes) -> String {
     }
     if c.restored > 0 {
         line.push_str(&format!(", {} back", c.restored));
+    }
+    if !c.skipped.is_empty() {
+        line.push_str(&format!(", {} skipped", c.skipped.len()));
     }
     line
 }
