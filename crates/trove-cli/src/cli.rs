@@ -62,7 +62,7 @@ pub enum Command {
     /// Everything the library knows about one file
     Show {
         /// A file id (from search results) or a path
-        item: String,
+        item: std::ffi::OsString,
         #[command(flatten)]
         json: JsonFlag,
     },

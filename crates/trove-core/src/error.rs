@@ -15,7 +15,7 @@ pub enum Error {
     #[error("not found: {0}")]
     NotFound(String),
     /// Another process owns writing to this library.
-    #[error("the library at {path} is busy: {holder} is indexing it; try again when it finishes")]
+    #[error("the library at {path} is busy: {holder}; try again when it finishes")]
     Busy { path: PathBuf, holder: String },
     #[error("{context}: {source}")]
     Io {

@@ -14,7 +14,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::extract::{self, ExtractError, Extracted, Kind, Limits};
+use crate::extract::{self, ExtractError, Extracted, Limits, Reader};
 use crate::paths;
 use crate::store::{Layout, write};
 
@@ -26,7 +26,8 @@ const BATCH_BYTES: u64 = 192 * 1024 * 1024;
 struct Job {
     id: i64,
     path: PathBuf,
-    kind: Kind,
+    /// `None` only for a row whose name no reader accepts (it fails with a reason).
+    reader: Option<Reader>,
     size: u64,
     mtime_ns: i64,
 }
@@ -34,9 +35,10 @@ struct Job {
 /// What happened to one file.
 enum Outcome {
     /// Its bytes match a content already in the library (or one extracted earlier in the batch).
-    Known { hash: [u8; 32] },
+    Known { hash: [u8; 32], reader: Reader },
     Extracted {
         hash: [u8; 32],
+        reader: Reader,
         extracted: Box<Extracted>,
     },
     Failed {
@@ -47,8 +49,8 @@ enum Outcome {
     Vanished,
 }
 
-/// A file's bytes and their blake3 hash.
-type Read = (Vec<u8>, [u8; 32]);
+/// A file's bytes, their blake3 hash, and the reader its name calls for.
+type Read = (Vec<u8>, [u8; 32], Reader);
 
 /// Counters of one pipeline run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -115,16 +117,17 @@ impl Pipeline<'_> {
 
     fn next_jobs(&self) -> Result<Vec<Job>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, path, kind, size, mtime_ns FROM files
+            "SELECT id, path, size, mtime_ns FROM files
              WHERE state = 'pending' ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt.query_map([self.batch_size.max(1) as i64], |r| {
+            let path = paths::from_bytes(&r.get::<_, Vec<u8>>(1)?);
             Ok(Job {
                 id: r.get(0)?,
-                path: paths::from_bytes(&r.get::<_, Vec<u8>>(1)?),
-                kind: Kind::parse(&r.get::<_, String>(2)?).unwrap_or(Kind::Note),
-                size: r.get::<_, i64>(3)? as u64,
-                mtime_ns: r.get(4)?,
+                reader: Reader::of(&path),
+                path,
+                size: r.get::<_, i64>(2)? as u64,
+                mtime_ns: r.get(3)?,
             })
         })?;
         let mut jobs = Vec::new();
@@ -148,24 +151,19 @@ impl Pipeline<'_> {
                 .collect()
         });
 
-        // Decide which files need extraction: hashes unknown to the library, once per hash.
+        // Decide which files need extraction: contents unknown to the library, once each.
         let mut claimed = HashSet::new();
         let mut to_extract = Vec::new();
         let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
         for (i, result) in read.into_iter().enumerate() {
             match result {
                 Err(outcome) => outcomes.push(Some(outcome)),
-                Ok((bytes, hash)) => {
-                    let known = write::find_content(self.conn, &hash)?;
-                    if let Some((_, kind)) = known.filter(|(_, k)| *k != jobs[i].kind) {
-                        outcomes.push(Some(Outcome::Failed {
-                            hash: Some(hash),
-                            reason: kind_mismatch(kind, jobs[i].kind),
-                        }));
-                    } else if known.is_some() || !claimed.insert(hash) {
-                        outcomes.push(Some(Outcome::Known { hash }));
+                Ok((bytes, hash, reader)) => {
+                    let known = write::find_content(self.conn, &hash, reader)?.is_some();
+                    if known || !claimed.insert((hash, reader)) {
+                        outcomes.push(Some(Outcome::Known { hash, reader }));
                     } else {
-                        to_extract.push((i, bytes, hash));
+                        to_extract.push((i, bytes, hash, reader));
                         outcomes.push(None);
                     }
                 }
@@ -175,7 +173,12 @@ impl Pipeline<'_> {
         let extracted: Vec<(usize, Outcome)> = self.pool.install(|| {
             to_extract
                 .into_par_iter()
-                .map(|(i, bytes, hash)| (i, extract_one(&jobs[i], &bytes, hash, &limits, layout)))
+                .map(|(i, bytes, hash, reader)| {
+                    (
+                        i,
+                        extract_one(&jobs[i], &bytes, hash, reader, &limits, layout),
+                    )
+                })
                 .collect()
         });
         for (i, outcome) in extracted {
@@ -187,15 +190,15 @@ impl Pipeline<'_> {
             .collect::<Result<Vec<_>>>()?;
 
         let tx = self.conn.transaction()?;
-        let mut inserted: HashMap<[u8; 32], i64> = HashMap::new();
-        let mut known_failures: HashMap<[u8; 32], String> = HashMap::new();
+        let mut inserted: HashMap<([u8; 32], Reader), i64> = HashMap::new();
+        let mut known_failures: HashMap<([u8; 32], Option<Reader>), String> = HashMap::new();
         for (job, outcome) in jobs.iter().zip(&outcomes) {
             if let Outcome::Failed {
                 hash: Some(hash),
                 reason,
             } = outcome
             {
-                known_failures.insert(*hash, reason.clone());
+                known_failures.insert((*hash, job.reader), reason.clone());
             }
             if !still_pending(&tx, job)? {
                 continue;
@@ -209,35 +212,38 @@ impl Pipeline<'_> {
                     write::mark_failed(&tx, job.id, hash.as_ref().map(|h| &h[..]), reason)?;
                     processed.failed += 1;
                 }
-                Outcome::Extracted { hash, extracted } => {
-                    let content_id =
-                        write::insert_content(&tx, hash, extracted, has_thumbnail(extracted))?;
-                    inserted.insert(*hash, content_id);
+                Outcome::Extracted {
+                    hash,
+                    reader,
+                    extracted,
+                } => {
+                    let content_id = write::insert_content(
+                        &tx,
+                        hash,
+                        *reader,
+                        extracted,
+                        has_thumbnail(extracted),
+                    )?;
+                    inserted.insert((*hash, *reader), content_id);
                     write::mark_indexed(&tx, job.id, hash, content_id)?;
                     processed.indexed += 1;
                 }
-                Outcome::Known { hash } => match write::find_content(&tx, hash)? {
-                    Some((_, kind)) if kind != job.kind => {
-                        write::mark_failed(
-                            &tx,
-                            job.id,
-                            Some(hash),
-                            &kind_mismatch(kind, job.kind),
-                        )?;
-                        processed.failed += 1;
-                    }
-                    Some((content_id, _)) => {
+                Outcome::Known { hash, reader } => match write::find_content(&tx, hash, *reader)? {
+                    Some(content_id) => {
                         write::mark_indexed(&tx, job.id, hash, content_id)?;
                         processed.indexed += 1;
-                        if !inserted.contains_key(hash) {
+                        if !inserted.contains_key(&(*hash, *reader)) {
                             processed.deduplicated += 1;
                         }
                     }
                     // A copy of a file that failed in this batch fails the same way.
                     None => {
-                        let reason = known_failures.get(hash).cloned().unwrap_or_else(|| {
-                            "its content could not be extracted (see the other copy)".into()
-                        });
+                        let reason = known_failures
+                            .get(&(*hash, Some(*reader)))
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                "its content could not be extracted (see the other copy)".into()
+                            });
                         write::mark_failed(&tx, job.id, Some(hash), &reason)?;
                         processed.failed += 1;
                     }
@@ -251,15 +257,6 @@ impl Pipeline<'_> {
     }
 }
 
-/// The same bytes were indexed as another kind: one of the two names lies about the content.
-fn kind_mismatch(content: Kind, named: Kind) -> String {
-    format!(
-        "content is a {} but the file name says {}",
-        content.as_str(),
-        named.as_str()
-    )
-}
-
 /// The row may have changed since it was taken (a watcher saw a newer version): then this
 /// outcome is stale and the row waits for the next batch.
 fn still_pending(conn: &Connection, job: &Job) -> Result<bool> {
@@ -271,6 +268,12 @@ fn still_pending(conn: &Connection, job: &Job) -> Result<bool> {
 }
 
 fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
+    let Some(reader) = job.reader else {
+        return Err(Outcome::Failed {
+            hash: None,
+            reason: "Trove does not read this type of file".into(),
+        });
+    };
     if job.size > limits.max_file_bytes {
         return Err(Outcome::Failed {
             hash: None,
@@ -285,7 +288,7 @@ fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
     match std::fs::read(&job.path) {
         Ok(bytes) => {
             let hash = *blake3::hash(&bytes).as_bytes();
-            Ok((bytes, hash))
+            Ok((bytes, hash, reader))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Outcome::Vanished),
         Err(e) => Err(Outcome::Failed {
@@ -306,21 +309,24 @@ fn extract_one(
     job: &Job,
     bytes: &[u8],
     hash: [u8; 32],
+    reader: Reader,
     limits: &Limits,
     layout: &Layout,
 ) -> Outcome {
     let _span = tracing::debug_span!("extract", path = %job.path.display()).entered();
     match extract::extract(&job.path, bytes, limits) {
-        Ok(extracted) => {
-            if let Extracted::Photo(photo) = &extracted
+        Ok(mut extracted) => {
+            if let Extracted::Photo(photo) = &mut extracted
                 && let Err(e) = write_thumbnail(layout, &hash, &photo.thumbnail)
             {
                 // The library folder is the machine's problem, not the photo's: index the
                 // photo without a thumbnail and say so in the log.
                 tracing::warn!("cannot write thumbnail for {}: {e}", job.path.display());
+                photo.thumbnail.clear();
             }
             Outcome::Extracted {
                 hash,
+                reader,
                 extracted: Box::new(extracted),
             }
         }

@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::extract::Reader;
 use crate::paths;
 use crate::scan::{Listing, Seen, Skipped};
 use crate::store::write::{self, FileRow};
@@ -95,6 +96,11 @@ pub fn reconcile(
         match taken_over {
             Some(row) => {
                 write::move_file(conn, row.id, root_id, seen)?;
+                // Renamed to another note format (.txt → .html): same bytes, different
+                // document. The row and its id stay; the content is read again.
+                if Reader::of(&paths::from_bytes(&row.path)) != Reader::of(&seen.path) {
+                    write::mark_changed(conn, row.id, seen)?;
+                }
                 if row.state == "missing" {
                     write::restore(conn, row.id)?;
                 }

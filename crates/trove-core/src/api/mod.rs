@@ -45,11 +45,11 @@ pub enum ItemRef {
 }
 
 impl ItemRef {
-    /// A number is an id; anything else is a path.
-    pub fn parse(text: &str) -> ItemRef {
-        match text.parse() {
-            Ok(id) => ItemRef::Id(id),
-            Err(_) => ItemRef::Path(PathBuf::from(text)),
+    /// A number is an id; anything else is a path (which need not be valid UTF-8).
+    pub fn parse(text: &std::ffi::OsStr) -> ItemRef {
+        match text.to_str().and_then(|t| t.parse().ok()) {
+            Some(id) => ItemRef::Id(id),
+            None => ItemRef::Path(PathBuf::from(text)),
         }
     }
 }

@@ -44,7 +44,7 @@ impl Writer {
                 return Err(Error::Busy {
                     path: layout.dir.clone(),
                     holder: if holder.is_empty() {
-                        "another Trove process".into()
+                        "another Trove process is writing to it".into()
                     } else {
                         holder.to_string()
                     },
@@ -58,7 +58,7 @@ impl Writer {
         let _ = file
             .set_len(0)
             .and_then(|_| file.rewind())
-            .and_then(|_| write!(file, "Trove (pid {}) {purpose}", std::process::id()));
+            .and_then(|_| write!(file, "Trove (pid {}) is {purpose}", std::process::id()));
         let conn = store::open_writer(layout)?;
         Ok(Writer { conn, _lock: file })
     }

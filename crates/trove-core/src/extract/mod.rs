@@ -41,19 +41,59 @@ impl Kind {
     }
 }
 
-/// Extensions Trove tracks. Anything else under a root is ignored entirely (not recorded).
-/// HEIC and camera RAW are tracked so that they are reported as unsupported rather than
-/// silently missing from the library.
-pub fn kind_of(path: &Path) -> Option<Kind> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "jpg" | "jpeg" | "jpe" | "jfif" | "png" | "webp" | "gif" | "bmp" | "tif" | "tiff" => {
-            Some(Kind::Photo)
-        }
-        e if image::UNSUPPORTED_EXTENSIONS.contains(&e) => Some(Kind::Photo),
-        "md" | "markdown" | "txt" | "text" | "html" | "htm" | "pdf" => Some(Kind::Note),
-        _ => None,
+/// Which extractor reads a file, decided by its name. It is part of a content's identity: the
+/// same bytes read as HTML and as plain text are different documents (one hides its `<script>`,
+/// the other shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reader {
+    /// Any photo format; the exact format is then sniffed from the content.
+    Image,
+    Markdown,
+    Text,
+    Html,
+    Pdf,
+}
+
+impl Reader {
+    /// The reader for a file name; `None` for files Trove does not track at all. HEIC and
+    /// camera RAW are tracked so that they are reported as unsupported rather than silently
+    /// missing from the library.
+    pub fn of(path: &Path) -> Option<Reader> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "jpg" | "jpeg" | "jpe" | "jfif" | "png" | "webp" | "gif" | "bmp" | "tif" | "tiff" => {
+                Reader::Image
+            }
+            e if image::UNSUPPORTED_EXTENSIONS.contains(&e) => Reader::Image,
+            "md" | "markdown" => Reader::Markdown,
+            "txt" | "text" => Reader::Text,
+            "html" | "htm" => Reader::Html,
+            "pdf" => Reader::Pdf,
+            _ => return None,
+        })
     }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            Reader::Image => Kind::Photo,
+            _ => Kind::Note,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reader::Image => "image",
+            Reader::Markdown => "markdown",
+            Reader::Text => "text",
+            Reader::Html => "html",
+            Reader::Pdf => "pdf",
+        }
+    }
+}
+
+/// What kind of item a file becomes, from its name; `None` for untracked files.
+pub fn kind_of(path: &Path) -> Option<Kind> {
+    Reader::of(path).map(Reader::kind)
 }
 
 /// Limits that protect indexing from hostile or absurd files.
@@ -139,9 +179,9 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
-    match kind_of(path) {
-        Some(Kind::Photo) => image::extract(path, bytes, limits).map(Extracted::Photo),
-        Some(Kind::Note) => note::extract(path, bytes).map(Extracted::Note),
+    match Reader::of(path) {
+        Some(Reader::Image) => image::extract(path, bytes, limits).map(Extracted::Photo),
+        Some(reader) => note::extract(path, bytes, reader).map(Extracted::Note),
         None => Err(ExtractError::Unsupported {
             format: "this file type",
             hint: None,

@@ -1,8 +1,10 @@
 -- Trove library schema, version 1.
 --
 -- files    one row per path under a root: the durable work queue (state) and the path → content map.
--- contents one row per distinct blake3 hash: what was extracted. Identical copies share one row,
---          and a renamed file keeps its content, items and vectors.
+-- contents one row per distinct (blake3 hash, reader): what was extracted. Identical copies share
+--          one row, and a renamed file keeps its content, items and vectors. The reader (image,
+--          markdown, text, html, pdf; from the file name) is part of the identity because the
+--          same bytes read as HTML or as plain text are different documents.
 -- items    what is searched and embedded: one per photo, one per note chunk.
 -- vectors  per model and item (filled by the embedding stage).
 
@@ -14,7 +16,8 @@ CREATE TABLE roots (
 
 CREATE TABLE contents (
     id          INTEGER PRIMARY KEY,
-    hash        BLOB NOT NULL UNIQUE,
+    hash        BLOB NOT NULL,
+    reader      TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ('photo', 'note')),
     format      TEXT NOT NULL,
     title       TEXT,
@@ -28,7 +31,8 @@ CREATE TABLE contents (
     longitude   REAL,
     orientation INTEGER,
     meta_text   TEXT NOT NULL DEFAULT '',
-    thumbnail   INTEGER NOT NULL DEFAULT 0
+    thumbnail   INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (hash, reader)
 );
 
 CREATE TABLE files (

@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
-use crate::extract::{Extracted, Kind};
+use crate::extract::{Extracted, Kind, Reader};
 use crate::paths;
 use crate::scan::Seen;
 
@@ -205,22 +205,22 @@ pub fn gc_contents(conn: &Connection) -> Result<Vec<Vec<u8>>> {
     Ok(hashes)
 }
 
-/// The content with these bytes, if the library has it: its id and kind.
-pub fn find_content(conn: &Connection, hash: &[u8]) -> Result<Option<(i64, Kind)>> {
-    let found: Option<(i64, String)> = conn
+/// The content with these bytes as read by this reader, if the library has it.
+pub fn find_content(conn: &Connection, hash: &[u8], reader: Reader) -> Result<Option<i64>> {
+    Ok(conn
         .query_row(
-            "SELECT id, kind FROM contents WHERE hash = ?1",
-            [hash],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            "SELECT id FROM contents WHERE hash = ?1 AND reader = ?2",
+            params![hash, reader.as_str()],
+            |r| r.get(0),
         )
-        .optional()?;
-    Ok(found.and_then(|(id, kind)| Some((id, Kind::parse(&kind)?))))
+        .optional()?)
 }
 
 /// Stores what extraction produced for a new hash: the content row and its items.
 pub fn insert_content(
     conn: &Connection,
     hash: &[u8],
+    reader: Reader,
     extracted: &Extracted,
     has_thumbnail: bool,
 ) -> Result<i64> {
@@ -229,9 +229,9 @@ pub fn insert_content(
             let meta = &photo.meta;
             let meta_text = meta.text();
             conn.execute(
-                "INSERT INTO contents(hash, kind, format, width, height, taken_at, camera, lens,
-                                      latitude, longitude, orientation, meta_text, thumbnail)
-                 VALUES (?1, 'photo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO contents(hash, reader, kind, format, width, height, taken_at, camera,
+                                      lens, latitude, longitude, orientation, meta_text, thumbnail)
+                 VALUES (?1, ?13, 'photo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     hash,
                     photo.format,
@@ -244,7 +244,8 @@ pub fn insert_content(
                     meta.longitude,
                     meta.orientation,
                     meta_text,
-                    has_thumbnail
+                    has_thumbnail,
+                    reader.as_str()
                 ],
             )?;
             let content_id = conn.last_insert_rowid();
@@ -256,8 +257,9 @@ pub fn insert_content(
         }
         Extracted::Note(note) => {
             conn.execute(
-                "INSERT INTO contents(hash, kind, format, title, body) VALUES (?1, 'note', ?2, ?3, ?4)",
-                params![hash, note.format, note.title, note.text],
+                "INSERT INTO contents(hash, reader, kind, format, title, body)
+                 VALUES (?1, ?2, 'note', ?3, ?4, ?5)",
+                params![hash, reader.as_str(), note.format, note.title, note.text],
             )?;
             let content_id = conn.last_insert_rowid();
             let mut stmt = conn.prepare_cached(

@@ -25,7 +25,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use self::chunk::{ChunkConfig, MAX_CHUNK_CHARS, OVERLAP_CHARS, chunk, chunk_with};
-use super::ExtractError;
+use super::{ExtractError, Reader};
 
 /// One passage of a note, the unit that is embedded and returned as a search hit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,28 +93,23 @@ const MAX_TITLE_CHARS: usize = 200;
 
 /// Extracts a note from its bytes. `path` gives the format (by extension) and the fallback
 /// title (the file stem); nothing is read from disk.
-pub fn extract(path: &Path, bytes: &[u8]) -> Result<Note, ExtractError> {
+pub fn extract(path: &Path, bytes: &[u8], reader: Reader) -> Result<Note, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let (format, parsed) = match ext.as_str() {
-        "md" | "markdown" => ("markdown", markdown::parse(&text::decode(bytes, None)?)),
-        "txt" | "text" => {
+    let (format, parsed) = match reader {
+        Reader::Markdown => ("markdown", markdown::parse(&text::decode(bytes, None)?)),
+        Reader::Text => {
             let mut parsed = Parsed::plain(text::decode(bytes, None)?);
             parsed.title = first_line_title(&parsed.text);
             ("text", parsed)
         }
-        "html" | "htm" => {
+        Reader::Html => {
             let declared = text::html_declared_encoding(bytes);
             ("html", html::parse(&text::decode(bytes, declared)?))
         }
-        "pdf" => ("pdf", pdf::parse(bytes)?),
-        _ => {
+        Reader::Pdf => ("pdf", pdf::parse(bytes)?),
+        Reader::Image => {
             return Err(ExtractError::Unsupported {
                 format: "this note format",
                 hint: Some("Trove reads .md, .txt, .html and .pdf notes"),
@@ -176,6 +171,14 @@ fn stem_title(path: &Path) -> String {
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    /// Through the top-level dispatch, as the pipeline extracts (shadows `super::extract`).
+    fn extract(path: &Path, bytes: &[u8]) -> Result<Note, ExtractError> {
+        match crate::extract::extract(path, bytes, &Default::default())? {
+            crate::extract::Extracted::Note(note) => Ok(note),
+            crate::extract::Extracted::Photo(_) => panic!("{} is not a note", path.display()),
+        }
+    }
 
     fn note(name: &str, bytes: &[u8]) -> Note {
         extract(Path::new(name), bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
