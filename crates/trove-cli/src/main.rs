@@ -80,8 +80,13 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
     }
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+/// Prints `value` as JSON when asked to, else for people.
+fn emit<T: serde::Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T)) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        human(value);
+    }
     Ok(())
 }
 
@@ -102,30 +107,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .index(&args.dirs, &mut |event: &IndexEvent| reporter.event(event))
                 .context("indexing failed")?;
             reporter.finish();
-            if args.json.json {
-                print_json(&report)?;
-            } else {
-                render::index_report(&report);
-            }
+            emit(args.json.json, &report, render::index_report)?;
         }
         Command::Roots(json) => {
             let roots = library.roots()?;
-            if json.json {
-                print_json(&roots)?;
-            } else {
-                render::roots(&roots);
-            }
+            emit(json.json, roots.as_slice(), render::roots)?;
         }
         Command::Remove { dir, json } => {
             let report = library.remove_root(&dir)?;
-            if json.json {
-                print_json(&report)?;
-            } else {
-                println!(
-                    "Removed {} ({} files forgotten; nothing on disk was touched)",
-                    report.root, report.files_removed
-                );
-            }
+            emit(json.json, &report, render::removed)?;
         }
         Command::Search(args) => {
             let request = SearchRequest {
@@ -137,47 +127,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 limit: Some(args.limit),
             };
             let results = library.search(&request)?;
-            if args.json.json {
-                print_json(&results)?;
-            } else {
-                render::search(&results, color);
-            }
+            emit(args.json.json, &results, |r| render::search(r, color))?;
         }
         Command::Status(json) => {
             let status = library.status()?;
-            if json.json {
-                print_json(&status)?;
-            } else {
-                render::status(&status);
-            }
+            emit(json.json, &status, render::status)?;
         }
         Command::Failed(json) => {
             let failed = library.failed()?;
-            if json.json {
-                print_json(&failed)?;
-            } else {
-                render::failed(&failed);
-            }
+            emit(json.json, failed.as_slice(), render::failed)?;
         }
         Command::Show { item, json } => {
             let details = library.show(&ItemRef::parse(&item))?;
-            if json.json {
-                print_json(&details)?;
-            } else {
-                render::details(&details);
-            }
+            emit(json.json, &details, render::details)?;
         }
         Command::Check(json) => {
             let report = library.check()?;
-            if json.json {
-                print_json(&report)?;
-            } else if report.ok {
-                println!("The library is consistent.");
-            } else {
-                for problem in &report.problems {
-                    println!("problem: {problem}");
-                }
-            }
+            emit(json.json, &report, render::check)?;
             if !report.ok {
                 return Ok(ExitCode::from(1));
             }

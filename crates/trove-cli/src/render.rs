@@ -1,7 +1,10 @@
 //! Human-readable output of the CLI. JSON output is the facade's types serialised as they are;
 //! everything here is for people, so it may change wording freely.
 
-use trove_core::api::{FailedFile, IndexReport, ItemDetails, RootInfo, SearchResults, Status};
+use trove_core::api::{
+    CheckReport, FailedFile, IndexReport, ItemDetails, RemoveReport, RootInfo, SearchResults,
+    Status,
+};
 use trove_core::reconcile::Changes;
 
 fn changes_line(c: &Changes) -> String {
@@ -54,6 +57,22 @@ pub fn index_report(r: &IndexReport) {
         "Library: {} photos, {} notes ({} failed, {} missing)",
         c.photos, c.notes, c.failed, c.missing
     );
+}
+
+pub fn removed(r: &RemoveReport) {
+    println!(
+        "Removed {} ({} files forgotten; nothing on disk was touched)",
+        r.root, r.files_removed
+    );
+}
+
+pub fn check(r: &CheckReport) {
+    if r.ok {
+        println!("The library is consistent.");
+    }
+    for problem in &r.problems {
+        println!("problem: {problem}");
+    }
 }
 
 pub fn roots(roots: &[RootInfo]) {

@@ -26,17 +26,6 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// The store's key for "everything under `dir`": `dir` plus a trailing separator, so that
-/// `/photos/a` never matches `/photos/ab`.
-pub fn dir_prefix(dir: &Path) -> Vec<u8> {
-    let mut bytes = to_bytes(dir);
-    let sep = std::path::MAIN_SEPARATOR as u8;
-    if bytes.last() != Some(&sep) {
-        bytes.push(sep);
-    }
-    bytes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,11 +37,5 @@ mod tests {
         let path = Path::new(OsStr::from_bytes(b"/tmp/caf\xe9.txt"));
         assert_eq!(from_bytes(&to_bytes(path)), path);
         assert_eq!(display(path), "/tmp/caf\u{fffd}.txt");
-    }
-
-    #[test]
-    fn prefix_has_one_trailing_separator() {
-        assert_eq!(dir_prefix(Path::new("/a/b")), b"/a/b/".to_vec());
-        assert_eq!(dir_prefix(Path::new("/a/b/")), b"/a/b/".to_vec());
     }
 }
