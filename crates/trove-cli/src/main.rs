@@ -22,8 +22,14 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            // One line: the cause chain, outermost first.
-            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+            // One line: the cause chain, outermost first, without causes that a message
+            // already quotes (many errors print their source in their own message).
+            let mut chain: Vec<String> = Vec::new();
+            for cause in err.chain().map(|e| e.to_string()) {
+                if !chain.last().is_some_and(|outer| outer.contains(&cause)) {
+                    chain.push(cause);
+                }
+            }
             eprintln!("error: {}", chain.join(": "));
             let user_error = err
                 .downcast_ref::<trove_core::Error>()
