@@ -104,14 +104,7 @@ impl Library {
         let mut writer = self.writer("removing a folder")?;
         let wanted = root_key(dir);
         let tx = writer.conn.transaction()?;
-        let root: Option<(i64, Vec<u8>)> = {
-            let mut stmt = tx.prepare("SELECT id, path FROM roots")?;
-            let rows: Vec<(i64, Vec<u8>)> = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            rows.into_iter()
-                .find(|(_, p)| *p == paths::to_bytes(&wanted))
-        };
+        let root = write::roots(&tx)?.into_iter().find(|(_, p)| *p == wanted);
         let Some((root_id, path)) = root else {
             return Err(Error::NotFound(format!(
                 "{} is not a folder of this library (see `trove roots`)",
@@ -127,7 +120,7 @@ impl Library {
         tx.commit()?;
         pipeline::remove_thumbnails(&self.layout, &dropped);
         Ok(RemoveReport {
-            root: paths::display(&paths::from_bytes(&path)),
+            root: paths::display(&path),
             files_removed,
         })
     }
@@ -157,15 +150,7 @@ impl Library {
             })
             .collect();
 
-        let roots: Vec<(i64, PathBuf)> = {
-            let mut stmt = writer
-                .conn
-                .prepare("SELECT id, path FROM roots ORDER BY id")?;
-            stmt.query_map([], |r| {
-                Ok((r.get(0)?, paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)))
-            })?
-            .collect::<Result<_, _>>()?
-        };
+        let roots = write::roots(&writer.conn)?;
         let exclude = vec![
             self.layout
                 .dir
@@ -310,13 +295,7 @@ fn add_roots(writer: &mut Writer, layout: &Layout, dirs: &[PathBuf]) -> Result<V
             )));
         }
         let tx = writer.conn.transaction()?;
-        let existing: Vec<(i64, PathBuf)> = {
-            let mut stmt = tx.prepare("SELECT id, path FROM roots")?;
-            stmt.query_map([], |r| {
-                Ok((r.get(0)?, paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)))
-            })?
-            .collect::<Result<_, _>>()?
-        };
+        let existing = write::roots(&tx)?;
         let path = paths::display(&canonical);
         let result = if existing.iter().any(|(_, p)| *p == canonical) {
             RootAdded::AlreadyPresent { path }

@@ -5,7 +5,7 @@
 //! - `files_fts` holds a row for a file exactly when it has a `content_id`;
 //! - a content row lives exactly as long as some file refers to it ([`gc_contents`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -41,6 +41,17 @@ pub fn add_root(conn: &Connection, path: &Path) -> Result<i64> {
             r.get(0)
         })?,
     )
+}
+
+/// Every root as `(id, path)`, in the order they were added.
+pub fn roots(conn: &Connection) -> Result<Vec<(i64, PathBuf)>> {
+    let mut stmt = conn.prepare("SELECT id, path FROM roots ORDER BY id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Re-parents the files of `from` (a root inside `into`) and drops `from`.
