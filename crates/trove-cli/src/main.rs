@@ -14,7 +14,8 @@ use trove_core::api::{IndexEvent, ItemRef, SearchRequest};
 use trove_core::extract::Kind;
 use trove_core::{Library, Settings};
 
-use cli::{Cli, Command, IndexArgs, KindArg};
+use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg};
+use trove_core::embed::DeviceChoice;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,6 +63,15 @@ fn load_settings(cli: &Cli) -> Result<Settings> {
     if let Some(dir) = &cli.library {
         settings.library = Some(dir.clone());
     }
+    if let Some(device) = cli.device {
+        settings.models.device = match device {
+            DeviceArg::Auto => DeviceChoice::Auto,
+            DeviceArg::Cpu => DeviceChoice::Cpu,
+            DeviceArg::Cuda => DeviceChoice::Cuda,
+            DeviceArg::Metal => DeviceChoice::Metal,
+        };
+    }
+    settings.models.offline |= cli.offline;
     Ok(settings)
 }
 
@@ -83,6 +93,17 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
     }
     if let Some(px) = args.thumbnail_size {
         settings.limits.thumbnail_size = px;
+    }
+    let m = &args.models;
+    let models = &mut settings.models;
+    // A flag for one source of a role replaces whatever the settings file says for that role.
+    if m.model.is_some() || m.model_dir.is_some() {
+        models.model = m.model.clone();
+        models.model_dir = m.model_dir.clone();
+    }
+    if m.text_model.is_some() || m.text_model_dir.is_some() {
+        models.text_model = m.text_model.clone();
+        models.text_model_dir = m.text_model_dir.clone();
     }
 }
 
@@ -113,6 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .index(&args.dirs, &mut |event: &IndexEvent| reporter.event(event))
                 .context("indexing failed")?;
             reporter.finish();
+            render::index_notices(&report);
             emit(args.json.json, &report, render::index_report)?;
         }
         Command::Roots(json) => {
@@ -146,6 +168,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Show { item, json } => {
             let details = library.show(&ItemRef::parse(&item))?;
             emit(json.json, &details, render::details)?;
+        }
+        Command::Models(json) => {
+            let models = library.models()?;
+            emit(json.json, models.as_slice(), render::models)?;
         }
         Command::Check(json) => {
             let report = library.check()?;

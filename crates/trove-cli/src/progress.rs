@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use trove_core::api::IndexEvent;
+use trove_core::embed::download::DownloadEvent;
 
 const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -13,6 +14,8 @@ pub struct Reporter {
     enabled: bool,
     bar: Option<ProgressBar>,
     last_line: Option<Instant>,
+    /// What the bar currently shows, so a new phase restyles it.
+    phase: &'static str,
 }
 
 impl Reporter {
@@ -26,6 +29,7 @@ impl Reporter {
             enabled,
             bar,
             last_line: None,
+            phase: "",
         }
     }
 
@@ -41,17 +45,17 @@ impl Reporter {
                     self.println(&format!("skipped {}: {}", skipped.path, skipped.reason));
                 }
             }
+            IndexEvent::Download(d) => self.download(d),
             IndexEvent::Progress(p) => match &self.bar {
                 Some(bar) => {
-                    if bar.length() != Some(p.total as u64) {
+                    if bar.length() != Some(p.total as u64) || self.phase != p.phase {
+                        self.phase = p.phase;
                         bar.set_length(p.total as u64);
-                        bar.set_style(
-                            ProgressStyle::with_template(
-                                "{spinner} indexing [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
-                            )
-                            .expect("valid template")
-                            .progress_chars("=> "),
-                        );
+                        bar.set_style(bar_style(&format!(
+                            "{{spinner}} {} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}} eta {{eta}} {{msg}}",
+                            p.phase
+                        )));
+                        bar.set_message("");
                     }
                     bar.set_position(p.done as u64);
                     if let Some(current) = &p.current {
@@ -62,10 +66,35 @@ impl Reporter {
                     let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
                     if p.done > 0 && (due || p.done == p.total) {
                         self.last_line = Some(Instant::now());
-                        eprintln!("indexed {}/{} ({} failed)", p.done, p.total, p.failed);
+                        match p.phase {
+                            "indexing" => {
+                                eprintln!("indexed {}/{} ({} failed)", p.done, p.total, p.failed)
+                            }
+                            phase => eprintln!("{phase} {}/{}", p.done, p.total),
+                        }
                     }
                 }
             },
+        }
+    }
+
+    fn download(&mut self, event: &DownloadEvent) {
+        match (event, &self.bar) {
+            (DownloadEvent::Started { file, total }, Some(bar)) => {
+                self.phase = "download";
+                bar.set_length(*total);
+                bar.set_position(0);
+                bar.set_style(bar_style(
+                    "{spinner} downloading [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+                ));
+                bar.set_message(file.clone());
+            }
+            (DownloadEvent::Progress { done, .. }, Some(bar)) => bar.set_position(*done),
+            (DownloadEvent::Started { file, total }, None) => {
+                eprintln!("downloading {file} ({} MB)", total / 1_000_000);
+            }
+            (DownloadEvent::Finished { file }, None) => eprintln!("downloaded {file}"),
+            _ => {}
         }
     }
 
@@ -88,6 +117,12 @@ impl Reporter {
             bar.finish_and_clear();
         }
     }
+}
+
+fn bar_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("valid template")
+        .progress_chars("=> ")
 }
 
 fn shorten(text: &str, max: usize) -> String {

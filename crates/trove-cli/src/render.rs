@@ -2,8 +2,8 @@
 //! everything here is for people, so it may change wording freely.
 
 use trove_core::api::{
-    CheckReport, FailedFile, IndexReport, ItemDetails, RemoveReport, RootInfo, SearchResults,
-    Status,
+    CheckReport, FailedFile, IndexReport, ItemDetails, ModelEntry, RemoveReport, RootInfo,
+    SearchResults, Status,
 };
 use trove_core::reconcile::Changes;
 
@@ -52,11 +52,68 @@ pub fn index_report(r: &IndexReport) {
         }
         println!("{line}");
     }
+    if p.embedded > 0 {
+        println!(
+            "Embedded {} earlier items with the current models",
+            p.embedded
+        );
+    }
     let c = &r.counts;
     println!(
         "Library: {} photos, {} notes ({} failed, {} missing)",
         c.photos, c.notes, c.failed, c.missing
     );
+    for m in &r.models {
+        if let (Some(id), Some(device)) = (&m.id, &m.device) {
+            println!("{} model: {id} on {device}", m.role.as_str());
+        }
+    }
+}
+
+/// Warnings of an index run (models that could not be used), for stderr.
+pub fn index_notices(r: &IndexReport) {
+    for notice in r.models.iter().filter_map(|m| m.notice.as_ref()) {
+        eprintln!("warning: {notice}");
+    }
+}
+
+pub fn models(models: &[ModelEntry]) {
+    println!(
+        "{:<24} {:<7} {:<13} {:>5} {:>9}  {:<9} {:<14} this library",
+        "ID", "ROLE", "FAMILY", "DIM", "SIZE", "INSTALLED", "FLICKR T→I R@1"
+    );
+    for m in models {
+        let mut id = m.id.clone();
+        if m.default {
+            id.push_str(" *");
+        }
+        let r1 = m
+            .published
+            .and_then(|p| p.flickr_t2i_r1)
+            .map_or("—".to_string(), |v| format!("{v:.1}"));
+        let mut usage = Vec::new();
+        if m.serving {
+            usage.push("searching".to_string());
+        }
+        if m.target && !m.complete {
+            usage.push("embedding".to_string());
+        } else if m.target {
+            usage.push("active".to_string());
+        }
+        if m.vectors > 0 {
+            usage.push(format!("{} vectors", m.vectors));
+        }
+        println!(
+            "{id:<24} {:<7} {:<13} {:>5} {:>9}  {:<9} {r1:<14} {}",
+            m.role.as_str(),
+            m.family,
+            m.dim,
+            bytes(m.size),
+            if m.installed { "yes" } else { "no" },
+            usage.join(", ")
+        );
+    }
+    println!("* default. Models download on first use; see the README for offline use.");
 }
 
 pub fn removed(r: &RemoveReport) {
@@ -131,6 +188,28 @@ pub fn status(s: &Status) {
                 "  [unavailable]"
             };
             println!("  {}  {} files{state}", root.path, root.counts.files);
+        }
+    }
+    if s.models.is_empty() {
+        println!("Models:   none yet — search uses keywords (see `trove models`)");
+    } else {
+        println!("Models:");
+        for m in &s.models {
+            let mut state = Vec::new();
+            if m.serving {
+                state.push("searching");
+            }
+            if m.target {
+                state.push(if m.complete { "active" } else { "embedding" });
+            }
+            println!(
+                "  {} ({}): {} vectors, {} waiting  [{}]",
+                m.id,
+                m.role.as_str(),
+                m.vectors,
+                m.missing,
+                state.join(", ")
+            );
         }
     }
     if c.failed > 0 {

@@ -18,6 +18,8 @@ pub struct Settings {
     pub library: Option<PathBuf>,
     pub index: IndexSettings,
     pub limits: Limits,
+    /// Which models embed the library, where they run, whether the network may be used.
+    pub models: crate::embed::select::ModelSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

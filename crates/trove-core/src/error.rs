@@ -29,6 +29,9 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("invalid settings in {path}: {message}")]
     Config { path: PathBuf, message: String },
+    /// A model that cannot be fetched, loaded or run.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
     /// A broken invariant: a bug in Trove.
     #[error("internal error (a bug in Trove, please report it): {0}")]
     Internal(String),
@@ -56,6 +59,7 @@ impl Error {
             Error::Invalid(_) | Error::NotFound(_) | Error::Config { .. } => Origin::User,
             Error::Busy { .. } | Error::Io { .. } | Error::Db(_) => Origin::Machine,
             Error::Migration(_) | Error::Internal(_) => Origin::Internal,
+            Error::Embed(e) => e.origin(),
         }
     }
 }

@@ -7,8 +7,10 @@
 
 pub mod api;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod index;
 pub mod paths;
 pub mod pipeline;
 pub mod reconcile;

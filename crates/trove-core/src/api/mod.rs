@@ -6,6 +6,7 @@
 //! writes to a library at a time, and a second one is told the library is busy instead of
 //! blocking or corrupting it.
 
+mod models;
 pub mod types;
 mod writer;
 
@@ -23,6 +24,7 @@ use crate::search;
 use crate::store::{self, Layout, read, write};
 use crate::{paths, pipeline};
 
+pub use models::{ModelEntry, ModelUse, QueryVectors};
 pub use types::*;
 pub use writer::Writer;
 
@@ -35,6 +37,8 @@ pub enum IndexEvent {
     Reconciled(Changes),
     /// Files processed so far.
     Progress(Progress),
+    /// A model file is being downloaded.
+    Download(crate::embed::download::DownloadEvent),
 }
 
 /// How `show` names a file.
@@ -64,6 +68,7 @@ pub struct CheckReport {
 pub struct Library {
     layout: Layout,
     settings: Settings,
+    loaded: models::LoadedModels,
 }
 
 impl Library {
@@ -72,6 +77,7 @@ impl Library {
         Library {
             layout: Layout::new(dir),
             settings,
+            loaded: Default::default(),
         }
     }
 
@@ -172,6 +178,7 @@ impl Library {
         pipeline::remove_thumbnails(&self.layout, &dropped);
         on_event(&IndexEvent::Reconciled(changes.clone()));
 
+        let (models, model_uses) = self.prepare_models(&writer.conn, on_event)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.settings.index.worker_threads())
             .thread_name(|i| format!("trove-index-{i}"))
@@ -183,10 +190,12 @@ impl Library {
             limits: self.settings.limits,
             batch_size: self.settings.index.batch_size,
             pool: &pool,
+            models: &models,
         }
         .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
         let counts = read::counts(&writer.conn)?;
         Ok(IndexReport {
+            models: model_uses,
             roots_added,
             changes,
             processed,
@@ -214,6 +223,7 @@ impl Library {
             contents: read::count(&conn, "contents")?,
             chunks: read::count(&conn, "chunks")?,
             roots: read::roots(&conn)?,
+            models: store::vectors::status(&conn)?,
         })
     }
 

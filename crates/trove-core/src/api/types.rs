@@ -42,6 +42,26 @@ pub struct Status {
     /// Note chunks (the passages that are searched and embedded).
     pub chunks: usize,
     pub roots: Vec<RootInfo>,
+    /// Vector sets per model.
+    pub models: Vec<ModelStatus>,
+}
+
+/// A model's vectors in this library.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelStatus {
+    pub id: String,
+    pub role: crate::embed::Role,
+    pub family: String,
+    pub dim: usize,
+    /// New vectors are made with it.
+    pub target: bool,
+    /// Search uses its vectors.
+    pub serving: bool,
+    /// Every item has a vector of it.
+    pub complete: bool,
+    pub vectors: usize,
+    /// Items still waiting for a vector of it.
+    pub missing: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -117,6 +137,8 @@ pub struct ChunkInfo {
 /// What `index` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexReport {
+    /// The models this run embedded with, or why not.
+    pub models: Vec<super::ModelUse>,
     pub roots_added: Vec<String>,
     pub changes: Changes,
     pub processed: Processed,

@@ -29,6 +29,8 @@ use fast_image_resize::images::{Image as FirImage, ImageRef as FirImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use super::{ExtractError, Limits};
+use crate::embed::models::ImageRules;
+use crate::embed::preprocess;
 use decode::Target;
 pub use meta::PhotoMeta;
 use sniff::Format;
@@ -59,6 +61,9 @@ pub struct Photo {
     pub thumbnail: Vec<u8>,
     pub thumbnail_width: u32,
     pub thumbnail_height: u32,
+    /// The bridge model's input tensor (CHW floats), when extraction was asked for it: made
+    /// from the same decode as the thumbnail.
+    pub model_input: Option<Vec<f32>>,
 }
 
 /// An image decoded for further processing (thumbnails, model input).
@@ -74,6 +79,16 @@ pub struct DecodedImage {
 /// Extracts one photo. `path` only supplies the extension, which matters solely for formats
 /// Trove cannot decode (camera RAW files are mostly TIFF inside, so their content can't tell).
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo, ExtractError> {
+    extract_for(path, bytes, limits, None)
+}
+
+/// [`extract`], also preparing the input of a model with image rules `model`.
+pub fn extract_for(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+    model: Option<&ImageRules>,
+) -> Result<Photo, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -84,11 +99,19 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo, Extr
     let format = sniff::sniff(ext.as_deref(), bytes)?;
     let meta = meta::read(format, bytes);
     let size = limits.thumbnail_size.max(1);
-    let decoded = decode::decode_pixels(format, bytes, limits, Target::LongSide(size))?;
+    let target = match model {
+        Some(rules) => Target::Both {
+            long: size,
+            short: preprocess::min_decode_side(rules),
+        },
+        None => Target::LongSide(size),
+    };
+    let decoded = decode::decode_pixels(format, bytes, limits, target)?;
     let image = decode::orient(decoded.rgb, meta.orientation);
     let (width, height) = displayed_dims(decoded.full_width, decoded.full_height, meta.orientation);
     let thumb = resize_to_fit(&image, (width, height), size);
     let thumbnail = encode_jpeg(&thumb, format)?;
+    let model_input = model.map(|rules| preprocess::pixels(&image, rules));
     Ok(Photo {
         format: format.id(),
         width,
@@ -97,6 +120,7 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo, Extr
         thumbnail_width: thumb.width(),
         thumbnail_height: thumb.height(),
         thumbnail,
+        model_input,
     })
 }
 

@@ -176,11 +176,21 @@ pub enum ExtractError {
 /// Extracts a file whose bytes have already been read (the pipeline hashes the same buffer).
 /// `path` is used for the extension (format hint) and the fallback title only.
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    extract_for(path, bytes, limits, None)
+}
+
+/// [`extract`], also preparing a photo's input for a model with image rules `model`.
+pub fn extract_for(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+    model: Option<&crate::embed::ImageRules>,
+) -> Result<Extracted, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
     match Reader::of(path) {
-        Some(Reader::Image) => image::extract(path, bytes, limits).map(Extracted::Photo),
+        Some(Reader::Image) => image::extract_for(path, bytes, limits, model).map(Extracted::Photo),
         Some(reader) => note::extract(path, bytes, reader).map(Extracted::Note),
         None => Err(ExtractError::Unsupported {
             format: "this file type",

@@ -6,6 +6,7 @@
 //! read path ([`read`]) from the write path ([`write`]).
 
 pub mod read;
+pub mod vectors;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,10 @@ const DB_FILE: &str = "library.db";
 const THUMBS_DIR: &str = "thumbs";
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema_v1.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("schema_v1.sql")),
+        M::up(include_str!("schema_v2.sql")),
+    ])
 }
 
 /// Where a library keeps its files.
@@ -112,7 +116,7 @@ pub fn open_reader(layout: &Layout) -> Result<Option<Connection>> {
 }
 
 fn migrations_count() -> i64 {
-    1
+    2
 }
 
 pub fn now_secs() -> i64 {

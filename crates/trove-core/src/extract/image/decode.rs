@@ -24,6 +24,12 @@ use crate::extract::{ExtractError, Limits};
 pub(super) enum Target {
     ShortSide(u32),
     LongSide(u32),
+    /// Both sides at least: the long one `long`, the short one `short` (a thumbnail and a model
+    /// input from one decode).
+    Both {
+        long: u32,
+        short: u32,
+    },
 }
 
 /// Pixels as stored in the file (orientation not yet applied), possibly reduced in size.
@@ -96,6 +102,17 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded,
         Target::ShortSide(n) => (u16::MAX, wanted(n)),
         Target::LongSide(n) if w >= h => (wanted(n), u16::MAX),
         Target::LongSide(n) => (u16::MAX, wanted(n)),
+        Target::Both { long, short } => {
+            // The long side the short-side requirement implies, then whichever is larger.
+            let (lo, sh) = (u64::from(w.max(h)), u64::from(w.min(h).max(1)));
+            let implied = (u64::from(short) * lo).div_ceil(sh);
+            let need = wanted(implied.max(u64::from(long)).min(u64::from(u32::MAX)) as u32);
+            if w >= h {
+                (need, u16::MAX)
+            } else {
+                (u16::MAX, need)
+            }
+        }
     };
     decoder
         .scale(req_w, req_h)

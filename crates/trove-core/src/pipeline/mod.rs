@@ -2,7 +2,10 @@
 //!
 //! One batch at a time: read and hash the files (worker threads), look up which hashes the
 //! library already knows (a copy or an unchanged rewrite costs no extraction), extract the rest
-//! (worker threads), write thumbnails, then commit the whole batch in one transaction. A crash
+//! (worker threads, which also prepare each photo's model input from the same decode), embed
+//! them ([`embed_stage`]), write thumbnails, then commit the whole batch — rows, items and
+//! vectors — in one transaction. After the queue, the backfill gives older items vectors of
+//! the current models. A crash
 //! anywhere leaves each row either committed or still `pending`, so the next run resumes where
 //! this one stopped, with nothing lost and nothing doubled.
 
@@ -13,10 +16,13 @@ use rayon::prelude::*;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+pub mod embed_stage;
+
 use crate::error::{Error, Result};
 use crate::extract::{self, ExtractError, Extracted, Limits, Reader};
 use crate::paths;
-use crate::store::{Layout, write};
+use crate::store::{self, Layout, write};
+pub use embed_stage::Models;
 
 /// Bytes read into memory per batch at most (one huge file may exceed it alone).
 const BATCH_BYTES: u64 = 192 * 1024 * 1024;
@@ -61,11 +67,15 @@ pub struct Processed {
     pub deduplicated: usize,
     pub failed: usize,
     pub vanished: usize,
+    /// Vectors made by the backfill for items indexed earlier.
+    pub embedded: usize,
 }
 
 /// Progress of the indexing work, for bars and status lines.
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
+    /// "indexing" (the queue) or "embedding" (the backfill of older items).
+    pub phase: &'static str,
     pub done: usize,
     pub total: usize,
     pub failed: usize,
@@ -78,6 +88,7 @@ pub struct Pipeline<'a> {
     pub limits: Limits,
     pub batch_size: usize,
     pub pool: &'a rayon::ThreadPool,
+    pub models: &'a Models,
 }
 
 impl Pipeline<'_> {
@@ -91,6 +102,7 @@ impl Pipeline<'_> {
         let mut processed = Processed::default();
         let mut done = 0;
         on_progress(&Progress {
+            phase: "indexing",
             done,
             total,
             failed: 0,
@@ -106,11 +118,29 @@ impl Pipeline<'_> {
             self.run_batch(jobs, &mut processed)?;
             done += count;
             on_progress(&Progress {
+                phase: "indexing",
                 done,
                 total: total.max(done),
                 failed: processed.failed,
                 current,
             });
+        }
+        if !self.models.is_empty() {
+            processed.embedded += embed_stage::backfill(
+                self.conn,
+                self.models,
+                &self.limits,
+                self.pool,
+                &mut |done, total| {
+                    on_progress(&Progress {
+                        phase: "embedding",
+                        done,
+                        total,
+                        failed: 0,
+                        current: None,
+                    })
+                },
+            )?;
         }
         Ok(processed)
     }
@@ -170,13 +200,15 @@ impl Pipeline<'_> {
             }
         }
         let layout = self.layout;
+        let rules = self.models.image_rules();
         let extracted: Vec<(usize, Outcome)> = self.pool.install(|| {
             to_extract
                 .into_par_iter()
                 .map(|(i, bytes, hash, reader)| {
+                    let job = &jobs[i];
                     (
                         i,
-                        extract_one(&jobs[i], &bytes, hash, reader, &limits, layout),
+                        extract_one(job, &bytes, hash, reader, &limits, rules.as_ref(), layout),
                     )
                 })
                 .collect()
@@ -188,11 +220,23 @@ impl Pipeline<'_> {
             .into_iter()
             .map(|o| o.ok_or_else(|| Error::Internal("a batch job has no outcome".into())))
             .collect::<Result<Vec<_>>>()?;
+        let new_contents: Vec<(usize, &Extracted)> = outcomes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| match o {
+                Outcome::Extracted { extracted, .. } => Some((i, &**extracted)),
+                _ => None,
+            })
+            .collect();
+        let models = self.models;
+        let mut vectors = self
+            .pool
+            .install(|| embed_stage::embed_extracted(models, &new_contents));
 
         let tx = self.conn.transaction()?;
         let mut inserted: HashMap<([u8; 32], Reader), i64> = HashMap::new();
         let mut known_failures: HashMap<([u8; 32], Option<Reader>), String> = HashMap::new();
-        for (job, outcome) in jobs.iter().zip(&outcomes) {
+        for (i, (job, outcome)) in jobs.iter().zip(&outcomes).enumerate() {
             if let Outcome::Failed {
                 hash: Some(hash),
                 reason,
@@ -225,6 +269,9 @@ impl Pipeline<'_> {
                         has_thumbnail(extracted),
                     )?;
                     inserted.insert((*hash, *reader), content_id);
+                    for (model, vs) in vectors.remove(&i).unwrap_or_default() {
+                        store::vectors::insert_for_content(&tx, &model, content_id, &vs)?;
+                    }
                     write::mark_indexed(&tx, job.id, hash, content_id)?;
                     processed.indexed += 1;
                 }
@@ -311,10 +358,11 @@ fn extract_one(
     hash: [u8; 32],
     reader: Reader,
     limits: &Limits,
+    model: Option<&crate::embed::ImageRules>,
     layout: &Layout,
 ) -> Outcome {
     let _span = tracing::debug_span!("extract", path = %job.path.display()).entered();
-    match extract::extract(&job.path, bytes, limits) {
+    match extract::extract_for(&job.path, bytes, limits, model) {
         Ok(mut extracted) => {
             if let Extracted::Photo(photo) = &mut extracted
                 && let Err(e) = write_thumbnail(layout, &hash, &photo.thumbnail)

@@ -1,0 +1,323 @@
+//! The facade's model use cases: which models a library embeds with, getting them onto this
+//! machine, listing them (`trove models`), and embedding queries for search.
+//!
+//! Policy when a model is unavailable: a model the user named explicitly by folder must load
+//! (a wrong path is an error they want to see); anything that merely could not be fetched or
+//! found leaves that role without vectors for this run, with a notice that says what to do —
+//! indexing and keyword search go on.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::{IndexEvent, Library};
+use crate::embed::download::{DownloadEvent, Hub};
+use crate::embed::select::{self, Wanted};
+use crate::embed::{self, Location, Model, Purpose, Role, device, models};
+use crate::error::{Error, Result};
+use crate::pipeline::Models;
+use crate::store::vectors;
+
+/// How a role's model stands for one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelUse {
+    pub role: Role,
+    /// The model's id, when one is loaded.
+    pub id: Option<String>,
+    /// "loaded", "off" (the user turned the role off) or "unavailable".
+    pub state: &'static str,
+    pub device: Option<String>,
+    /// What is missing and how to fix it, when unavailable.
+    pub notice: Option<String>,
+}
+
+/// One line of `trove models`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelEntry {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub family: String,
+    pub dim: usize,
+    /// Download size in bytes (the pinned part).
+    pub size: u64,
+    pub licence: String,
+    pub repo: Option<String>,
+    pub revision: Option<String>,
+    /// Its files are on this machine (hub cache or a folder).
+    pub installed: bool,
+    /// New vectors of this library are made with it.
+    pub target: bool,
+    /// Search of this library uses its vectors.
+    pub serving: bool,
+    /// This library has a vector of it for every item.
+    pub complete: bool,
+    pub vectors: usize,
+    pub default: bool,
+    pub published: Option<models::Published>,
+}
+
+/// Query vectors per role, each tagged with the model (whose stored vectors it matches).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueryVectors {
+    pub bridge: Option<(String, Vec<f32>)>,
+    pub text: Option<(String, Vec<f32>)>,
+}
+
+/// Models loaded for queries, by id: loading costs a second, a query milliseconds.
+pub(super) type LoadedModels = Mutex<HashMap<String, Arc<Model>>>;
+
+impl Library {
+    fn hub(&self) -> Hub {
+        Hub::from_env(self.settings.models.offline)
+    }
+
+    /// What `role` should embed with: the user's explicit choice, else what this library was
+    /// last told, else the registry default. The flag says whether the user chose it now.
+    fn wanted(&self, conn: &Connection, role: Role) -> Result<(Wanted, bool)> {
+        if let Some(w) = self.settings.models.wanted(role)? {
+            return Ok((w, true));
+        }
+        if let Some(recorded) = vectors::target(conn, role)? {
+            match recorded.location {
+                Location::Folder { path } => return Ok((Wanted::Folder(path), false)),
+                Location::Registry { id } => {
+                    if let Ok(spec) = select::lookup(&id, role) {
+                        return Ok((Wanted::Registry(spec), false));
+                    }
+                }
+            }
+        }
+        Ok((select::default_for(role), false))
+    }
+
+    /// Gets the models of an index run onto the device, downloading on first use, and records
+    /// them as the library's targets.
+    pub(super) fn prepare_models(
+        &self,
+        conn: &Connection,
+        on_event: &mut dyn FnMut(&IndexEvent),
+    ) -> Result<(Models, Vec<ModelUse>)> {
+        let device = device::select(self.settings.models.device)?;
+        let hub = self.hub();
+        let mut models = Models::default();
+        let mut uses = Vec::new();
+        for role in [Role::Bridge, Role::Text] {
+            let (wanted, explicit) = self.wanted(conn, role)?;
+            if wanted == Wanted::Off {
+                uses.push(ModelUse {
+                    role,
+                    id: None,
+                    state: "off",
+                    device: None,
+                    notice: None,
+                });
+                continue;
+            }
+            let mut forward = |e: DownloadEvent| on_event(&IndexEvent::Download(e));
+            let loaded = select::folder(&wanted, &hub, &mut forward).and_then(|dir| {
+                let dir = dir.expect("only Off has no folder");
+                let spec = match &wanted {
+                    Wanted::Registry(spec) => Some(*spec),
+                    _ => None,
+                };
+                Model::load(&dir, spec, Some(role), &device)
+            });
+            match loaded {
+                Ok(model) => {
+                    vectors::set_target(conn, &model.info)?;
+                    uses.push(ModelUse {
+                        role,
+                        id: Some(model.info.id.clone()),
+                        state: "loaded",
+                        device: Some(model.info.device.clone()),
+                        notice: None,
+                    });
+                    match role {
+                        Role::Bridge => models.bridge = Some(model),
+                        Role::Text => models.text = Some(model),
+                    }
+                }
+                Err(e) if explicit && matches!(wanted, Wanted::Folder(_)) => return Err(e.into()),
+                Err(e) => uses.push(ModelUse {
+                    role,
+                    id: None,
+                    state: "unavailable",
+                    device: None,
+                    notice: Some(unavailable_notice(role, &wanted, &e)),
+                }),
+            }
+        }
+        Ok((models, uses))
+    }
+
+    /// The registry, plus the local models this library has vectors of.
+    pub fn models(&self) -> Result<Vec<ModelEntry>> {
+        let conn = match self.reader()? {
+            Some(conn) => conn,
+            None => super::empty_db()?,
+        };
+        let recorded = vectors::all(&conn)?;
+        let counts: HashMap<String, usize> = vectors::counts(&conn)?.into_iter().collect();
+        let serving: Vec<String> = [Role::Bridge, Role::Text]
+            .into_iter()
+            .filter_map(|r| vectors::serving(&conn, r).ok().flatten().map(|m| m.id))
+            .collect();
+        let hub = self.hub();
+        let mut out = Vec::new();
+        for spec in models::all() {
+            let rec = recorded.iter().find(|r| r.id == spec.id);
+            out.push(ModelEntry {
+                id: spec.id.into(),
+                name: spec.name.into(),
+                role: spec.role,
+                family: spec.family.as_str().into(),
+                dim: spec.dim,
+                size: spec.size(),
+                licence: spec.licence.into(),
+                repo: Some(spec.source.repo.into()),
+                revision: Some(spec.source.revision.into()),
+                installed: hub.cached(&spec.source).is_some(),
+                target: rec.is_some_and(|r| r.target),
+                serving: serving.iter().any(|s| s == spec.id),
+                complete: rec.is_some_and(|r| r.complete),
+                vectors: counts.get(spec.id).copied().unwrap_or(0),
+                default: spec.id == models::DEFAULT_BRIDGE || spec.id == models::DEFAULT_TEXT,
+                published: spec.published,
+            });
+        }
+        for rec in recorded.iter().filter(|r| models::find(&r.id).is_none()) {
+            let Location::Folder { path } = &rec.location else {
+                continue;
+            };
+            out.push(ModelEntry {
+                id: rec.id.clone(),
+                name: crate::paths::display(path),
+                role: rec.role,
+                family: rec.family.clone(),
+                dim: rec.dim,
+                size: folder_size(path),
+                licence: "see the model's folder".into(),
+                repo: None,
+                revision: None,
+                installed: path.join("config.json").is_file(),
+                target: rec.target,
+                serving: serving.contains(&rec.id),
+                complete: rec.complete,
+                vectors: counts.get(&rec.id).copied().unwrap_or(0),
+                default: false,
+                published: None,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The model search uses for `role`, loaded once per process.
+    fn serving_model(&self, conn: &Connection, role: Role) -> Result<Option<Arc<Model>>> {
+        let Some(rec) = vectors::serving(conn, role)? else {
+            return Ok(None);
+        };
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(model) = loaded.get(&rec.id) {
+            return Ok(Some(model.clone()));
+        }
+        let (dir, spec) = match &rec.location {
+            Location::Folder { path } => (Some(path.clone()), None),
+            Location::Registry { id } => {
+                let spec = select::lookup(id, role)?;
+                (self.hub().cached(&spec.source), Some(spec))
+            }
+        };
+        let Some(dir) = dir else {
+            tracing::warn!(
+                "the files of model {} are gone; search uses keywords",
+                rec.id
+            );
+            return Ok(None);
+        };
+        let device = device::select(self.settings.models.device)?;
+        let model = Model::load(&dir, spec, Some(role), &device)?;
+        if model.info.id != rec.id {
+            // The folder now holds other weights than the vectors were made with.
+            tracing::warn!(
+                "{} now holds model {} but the library's vectors are of {}; re-index to use it",
+                dir.display(),
+                model.info.id,
+                rec.id
+            );
+            return Ok(None);
+        }
+        let model = Arc::new(model);
+        loaded.insert(rec.id.clone(), model.clone());
+        Ok(Some(model))
+    }
+
+    /// Embeds a text query with each role's serving model (for the search features).
+    pub fn query_vectors(&self, text: &str) -> Result<QueryVectors> {
+        let Some(conn) = self.reader()? else {
+            return Ok(QueryVectors::default());
+        };
+        let mut out = QueryVectors::default();
+        for role in [Role::Bridge, Role::Text] {
+            if let Some(model) = self.serving_model(&conn, role)? {
+                let v = model
+                    .embed_texts(&[text], Purpose::Query)?
+                    .pop()
+                    .ok_or_else(|| Error::Internal("no query vector".into()))?;
+                let slot = match role {
+                    Role::Bridge => &mut out.bridge,
+                    Role::Text => &mut out.text,
+                };
+                *slot = Some((model.info.id.clone(), v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Embeds an image file (in the library or not) with the serving bridge model.
+    pub fn image_vector(&self, path: &Path) -> Result<Option<(String, Vec<f32>)>> {
+        let Some(conn) = self.reader()? else {
+            return Ok(None);
+        };
+        let Some(model) = self.serving_model(&conn, Role::Bridge)? else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        let side = model.info.image.map_or(224, |r| r.size);
+        let image = crate::extract::image::decode(&bytes, &self.settings.limits, side)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let v = model
+            .embed_images(&[&image.rgb])?
+            .pop()
+            .ok_or_else(|| Error::Internal("no image vector".into()))?;
+        Ok(Some((model.info.id.clone(), v)))
+    }
+}
+
+/// The notice for a role left without a model: why, and the ways to fix it.
+fn unavailable_notice(role: Role, wanted: &Wanted, e: &embed::EmbedError) -> String {
+    let consequence = match role {
+        Role::Bridge => "photos are indexed without vectors and search uses keywords only",
+        Role::Text => "notes are searched by keywords and the bridge model only",
+    };
+    format!(
+        "no {} model ({}): {consequence}.\n{e}",
+        role.as_str(),
+        wanted.describe()
+    )
+}
+
+fn folder_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}

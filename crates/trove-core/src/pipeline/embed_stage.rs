@@ -1,0 +1,195 @@
+//! The embedding stage: vectors for what a batch extracted (committed in the batch's own
+//! transaction), and the backfill that gives every older item a vector of the current models
+//! (after a model switch, or when a model arrives after the files were indexed).
+//!
+//! A model failing on some input is not the file's fault and must not stop indexing: the file is
+//! indexed without that vector, the failure is logged, and the backfill tries again on the next
+//! run.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use rusqlite::Connection;
+
+use crate::embed::{Model, Purpose, Role};
+use crate::error::Result;
+use crate::extract::{self, Extracted, Limits};
+use crate::store::vectors;
+
+/// The models a run embeds with; either may be absent.
+#[derive(Debug, Default)]
+pub struct Models {
+    pub bridge: Option<Model>,
+    pub text: Option<Model>,
+}
+
+impl Models {
+    pub fn is_empty(&self) -> bool {
+        self.bridge.is_none() && self.text.is_none()
+    }
+
+    pub fn each(&self) -> impl Iterator<Item = &Model> {
+        self.bridge.iter().chain(self.text.iter())
+    }
+
+    /// The bridge model's image rules: what extraction prepares photos for.
+    pub fn image_rules(&self) -> Option<crate::embed::ImageRules> {
+        self.bridge.as_ref().and_then(|m| m.info.image)
+    }
+}
+
+/// Vectors for one extracted content, per model id, in item order.
+pub type ContentVectors = Vec<(String, Vec<Vec<f32>>)>;
+
+/// Embeds the extracted contents of a batch: photos with the bridge model's image tower, note
+/// chunks with both models' text towers. Keys are the caller's indices.
+pub fn embed_extracted(
+    models: &Models,
+    extracted: &[(usize, &Extracted)],
+) -> HashMap<usize, ContentVectors> {
+    let mut out: HashMap<usize, ContentVectors> = HashMap::new();
+    if let Some(bridge) = &models.bridge {
+        let photos: Vec<(usize, &[f32])> = extracted
+            .iter()
+            .filter_map(|(i, e)| match e {
+                Extracted::Photo(p) => p.model_input.as_deref().map(|px| (*i, px)),
+                Extracted::Note(_) => None,
+            })
+            .collect();
+        if !photos.is_empty() {
+            let pixels: Vec<f32> = photos
+                .iter()
+                .flat_map(|(_, px)| px.iter().copied())
+                .collect();
+            match bridge.embed_pixels(&pixels, photos.len()) {
+                Ok(vs) => {
+                    for ((i, _), v) in photos.iter().zip(vs) {
+                        out.entry(*i)
+                            .or_default()
+                            .push((bridge.info.id.clone(), vec![v]));
+                    }
+                }
+                Err(e) => tracing::warn!("{}: photos left without vectors: {e}", bridge.info.id),
+            }
+        }
+    }
+    for model in models.each() {
+        for (i, e) in extracted {
+            let Extracted::Note(note) = e else { continue };
+            let texts: Vec<&str> = note.chunks.iter().map(|c| c.text.as_str()).collect();
+            match model.embed_texts(&texts, Purpose::Passage) {
+                Ok(vs) => out.entry(*i).or_default().push((model.info.id.clone(), vs)),
+                Err(e) => tracing::warn!("{}: a note left without vectors: {e}", model.info.id),
+            }
+        }
+    }
+    out
+}
+
+/// Items embedded per backfill transaction.
+const BACKFILL_BATCH: usize = 32;
+
+/// Progress of the backfill: items embedded so far out of those missing at the start.
+pub type OnBackfill<'a> = dyn FnMut(usize, usize) + 'a;
+
+/// Gives every item of each model's role a vector of it, a batch per transaction; then records
+/// completed sets (and drops the vectors they replace). Returns how many vectors were made.
+pub fn backfill(
+    conn: &mut Connection,
+    models: &Models,
+    limits: &Limits,
+    pool: &rayon::ThreadPool,
+    on_progress: &mut OnBackfill<'_>,
+) -> Result<usize> {
+    let total: usize = models
+        .each()
+        .map(|m| vectors::missing(conn, &m.info.id, m.info.role))
+        .sum::<Result<usize>>()?;
+    let mut made = 0;
+    if total > 0 {
+        on_progress(0, total);
+    }
+    for model in models.each() {
+        if model.info.role == Role::Bridge {
+            let mut after = 0;
+            loop {
+                let batch = vectors::photos_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;
+                let Some(&(last, _)) = batch.last() else {
+                    break;
+                };
+                after = last;
+                let vs = pool.install(|| photo_vectors(model, &batch, limits));
+                let tx = conn.transaction()?;
+                for (item, v) in &vs {
+                    vectors::insert(&tx, &model.info.id, *item, v)?;
+                }
+                tx.commit()?;
+                made += vs.len();
+                on_progress(made, total);
+            }
+        }
+        let mut after = 0;
+        loop {
+            let batch = vectors::chunks_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;
+            let Some(&(last, _)) = batch.last() else {
+                break;
+            };
+            after = last;
+            let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
+            let vs = match pool.install(|| model.embed_texts(&texts, Purpose::Passage)) {
+                Ok(vs) => vs,
+                Err(e) => {
+                    tracing::warn!("{}: note chunks left without vectors: {e}", model.info.id);
+                    continue;
+                }
+            };
+            let tx = conn.transaction()?;
+            for ((item, _), v) in batch.iter().zip(&vs) {
+                vectors::insert(&tx, &model.info.id, *item, v)?;
+            }
+            tx.commit()?;
+            made += vs.len();
+            on_progress(made, total);
+        }
+    }
+    for model in models.each() {
+        vectors::settle(conn, model.info.role)?;
+    }
+    Ok(made)
+}
+
+/// Reads, decodes and embeds photos for the backfill; a photo that can no longer be read is
+/// skipped (it is picked up again when its file is re-indexed).
+fn photo_vectors(
+    model: &Model,
+    batch: &[(i64, std::path::PathBuf)],
+    limits: &Limits,
+) -> Vec<(i64, Vec<f32>)> {
+    let Some(rules) = model.info.image else {
+        return Vec::new();
+    };
+    let prepared: Vec<(i64, Vec<f32>)> = batch
+        .par_iter()
+        .filter_map(|(item, path)| {
+            let bytes = std::fs::read(path).ok()?;
+            let image = extract::image::decode(&bytes, limits, rules.size)
+                .map_err(|e| tracing::warn!("{}: {e}", path.display()))
+                .ok()?;
+            Some((*item, crate::embed::preprocess::pixels(&image.rgb, &rules)))
+        })
+        .collect();
+    if prepared.is_empty() {
+        return Vec::new();
+    }
+    let pixels: Vec<f32> = prepared
+        .iter()
+        .flat_map(|(_, p)| p.iter().copied())
+        .collect();
+    match model.embed_pixels(&pixels, prepared.len()) {
+        Ok(vs) => prepared.iter().map(|(i, _)| *i).zip(vs).collect(),
+        Err(e) => {
+            tracing::warn!("{}: photos left without vectors: {e}", model.info.id);
+            Vec::new()
+        }
+    }
+}
