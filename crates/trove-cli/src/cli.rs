@@ -78,6 +78,29 @@ pub enum Command {
     Check(JsonFlag),
     /// The models Trove can use: size, whether installed, which this library uses
     Models(JsonFlag),
+    /// Measure model speed on this machine (image tower throughput, text query latency)
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Images to embed (synthetic 640×480 pictures)
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub images: usize,
+
+    /// Images per model call
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub batch: usize,
+
+    /// Times each of the eight sample queries is embedded
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub rounds: usize,
+
+    #[command(flatten)]
+    pub models: ModelArgs,
+
+    #[command(flatten)]
+    pub json: JsonFlag,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,7 +14,7 @@ use trove_core::api::{IndexEvent, ItemRef, SearchRequest};
 use trove_core::extract::Kind;
 use trove_core::{Library, Settings};
 
-use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg};
+use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs};
 use trove_core::embed::DeviceChoice;
 
 fn main() -> ExitCode {
@@ -94,7 +94,10 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
     if let Some(px) = args.thumbnail_size {
         settings.limits.thumbnail_size = px;
     }
-    let m = &args.models;
+    apply_model_flags(settings, &args.models);
+}
+
+fn apply_model_flags(settings: &mut Settings, m: &ModelArgs) {
     let models = &mut settings.models;
     // A flag for one source of a role replaces whatever the settings file says for that role.
     if m.model.is_some() || m.model_dir.is_some() {
@@ -119,8 +122,10 @@ fn emit<T: serde::Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut settings = load_settings(&cli)?;
-    if let Command::Index(args) = &cli.command {
-        apply_index_flags(&mut settings, args);
+    match &cli.command {
+        Command::Index(args) => apply_index_flags(&mut settings, args),
+        Command::Bench(args) => apply_model_flags(&mut settings, &args.models),
+        _ => {}
     }
     let dir = settings.library_dir()?;
     let library = Library::open(dir, settings);
@@ -172,6 +177,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Models(json) => {
             let models = library.models()?;
             emit(json.json, models.as_slice(), render::models)?;
+        }
+        Command::Bench(args) => {
+            let mut reporter = progress::Reporter::new(!cli.quiet);
+            let reports = library.bench_models(args.images, args.batch, args.rounds, &mut |e| {
+                reporter.event(&IndexEvent::Download(e))
+            })?;
+            reporter.finish();
+            emit(args.json.json, reports.as_slice(), render::bench)?;
         }
         Command::Check(json) => {
             let report = library.check()?;

@@ -5,6 +5,7 @@ use trove_core::api::{
     CheckReport, FailedFile, IndexReport, ItemDetails, ModelEntry, RemoveReport, RootInfo,
     SearchResults, Status,
 };
+use trove_core::embed::bench::BenchReport;
 use trove_core::reconcile::Changes;
 
 fn changes_line(c: &Changes) -> String {
@@ -74,6 +75,25 @@ pub fn index_report(r: &IndexReport) {
 pub fn index_notices(r: &IndexReport) {
     for notice in r.models.iter().filter_map(|m| m.notice.as_ref()) {
         eprintln!("warning: {notice}");
+    }
+}
+
+pub fn bench(reports: &[BenchReport]) {
+    for r in reports {
+        println!(
+            "{} ({}, {} on {} threads, loaded in {:.0} ms)",
+            r.model, r.family, r.device, r.threads, r.load_ms
+        );
+        if let Some(rate) = r.images_per_sec {
+            println!(
+                "  image tower: {rate:.1} images/s ({} images, batches of {})",
+                r.images, r.image_batch
+            );
+        }
+        println!(
+            "  text query:  {:.1} ms median, {:.1} ms mean ({} queries)",
+            r.text_ms_median, r.text_ms_mean, r.queries
+        );
     }
 }
 

@@ -118,15 +118,7 @@ impl Library {
                 continue;
             }
             let mut forward = |e: DownloadEvent| on_event(&IndexEvent::Download(e));
-            let loaded = select::folder(&wanted, &hub, &mut forward).and_then(|dir| {
-                let dir = dir.expect("only Off has no folder");
-                let spec = match &wanted {
-                    Wanted::Registry(spec) => Some(*spec),
-                    _ => None,
-                };
-                Model::load(&dir, spec, Some(role), &device)
-            });
-            match loaded {
+            match load(&wanted, role, &hub, &device, &mut forward) {
                 Ok(model) => {
                     vectors::set_target(conn, &model.info)?;
                     uses.push(ModelUse {
@@ -255,6 +247,46 @@ impl Library {
         Ok(Some(model))
     }
 
+    /// Times the models the settings name (or the defaults when they name none) on this
+    /// machine: `trove bench`. Touches no library.
+    pub fn bench_models(
+        &self,
+        images: usize,
+        batch: usize,
+        rounds: usize,
+        on_event: &mut dyn FnMut(DownloadEvent),
+    ) -> Result<Vec<embed::bench::BenchReport>> {
+        let chosen: Vec<(Role, Wanted)> = [Role::Bridge, Role::Text]
+            .into_iter()
+            .filter_map(|role| match self.settings.models.wanted(role) {
+                Ok(Some(w)) => Some(Ok((role, w))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        let chosen = if chosen.is_empty() {
+            vec![
+                (Role::Bridge, select::default_for(Role::Bridge)),
+                (Role::Text, select::default_for(Role::Text)),
+            ]
+        } else {
+            chosen
+        };
+        let device = device::select(self.settings.models.device)?;
+        let hub = self.hub();
+        let mut reports = Vec::new();
+        for (role, wanted) in chosen {
+            if wanted == Wanted::Off {
+                continue;
+            }
+            let started = std::time::Instant::now();
+            let model = load(&wanted, role, &hub, &device, on_event)?;
+            let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+            reports.push(embed::bench::run(&model, load_ms, images, batch, rounds)?);
+        }
+        Ok(reports)
+    }
+
     /// Embeds a text query with each role's serving model (for the search features).
     pub fn query_vectors(&self, text: &str) -> Result<QueryVectors> {
         let Some(conn) = self.reader()? else {
@@ -296,6 +328,24 @@ impl Library {
             .ok_or_else(|| Error::Internal("no image vector".into()))?;
         Ok(Some((model.info.id.clone(), v)))
     }
+}
+
+/// Fetches (if need be) and loads the model `wanted` for `role`.
+fn load(
+    wanted: &Wanted,
+    role: Role,
+    hub: &Hub,
+    device: &device::Selected,
+    on_event: &mut dyn FnMut(DownloadEvent),
+) -> Result<Model, embed::EmbedError> {
+    let dir = select::folder(wanted, hub, on_event)?.ok_or_else(|| {
+        embed::EmbedError::Unsupported(format!("the {} model is turned off", role.as_str()))
+    })?;
+    let spec = match wanted {
+        Wanted::Registry(spec) => Some(*spec),
+        _ => None,
+    };
+    Model::load(&dir, spec, Some(role), device)
 }
 
 /// The notice for a role left without a model: why, and the ways to fix it.

@@ -165,6 +165,21 @@ impl ModelFolder {
         }))
     }
 
+    /// How many tokens a sentence embedder reads: sentence-transformers' `max_seq_length`
+    /// (`sentence_bert_config.json`), else the tokenizer's `model_max_length`, capped by the
+    /// model's position table.
+    pub fn max_seq_length(&self) -> Option<usize> {
+        let read = |name: &str, key: &str| -> Option<usize> {
+            let text = std::fs::read_to_string(self.dir.join(name)).ok()?;
+            let config: Value = serde_json::from_str(&text).ok()?;
+            config.get(key)?.as_u64().map(|n| n as usize)
+        };
+        let n = read("sentence_bert_config.json", "max_seq_length")
+            .or_else(|| read("tokenizer_config.json", "model_max_length"))?;
+        let positions = usize_or(&self.config, "max_position_embeddings", n);
+        Some(n.min(positions))
+    }
+
     /// A short, stable name for the weights: changes when they do, costs a few reads however
     /// large the file (its size, the safetensors header naming every tensor, and samples of
     /// the data at its start and end).

@@ -10,6 +10,7 @@
 //! [`Model`] ties them together: every vector it returns is L2-normalised, so a dot product is
 //! the cosine similarity.
 
+pub mod bench;
 pub mod bert;
 pub mod chinese_clip;
 pub mod clip;
@@ -156,7 +157,14 @@ impl Model {
         }
         let (family_image, family_text) = models::family_defaults(folder.family);
         let image = folder.image_rules(spec.and_then(|s| s.image).or(family_image))?;
-        let text = spec.map(|s| s.text).unwrap_or(family_text);
+        let mut text = spec.map(|s| s.text).unwrap_or(family_text);
+        if let Some(n) = folder
+            .max_seq_length()
+            .filter(|_| folder.family == Family::Bert)
+        {
+            // sentence-transformers reads at most this many tokens, whatever the model could.
+            text.context = n;
+        }
         let tokenizer = tokenize::TextTokenizer::load(dir, text)?;
         let vb = folder.var_builder(device)?;
         let (net, dim) = match folder.family {
