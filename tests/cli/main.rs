@@ -8,4 +8,5 @@ mod util;
 mod basics;
 mod crash;
 mod hostile;
+mod models;
 mod reconcile;

@@ -1,0 +1,142 @@
+//! Models on the command line: indexing with a model folder embeds everything, indexing without
+//! any model still works and says what to do, `trove models` lists the registry, and wrong model
+//! choices are clear errors.
+
+use serde_json::Value;
+
+use crate::util::{ASSETS, Dir, TINY_CLIP, n};
+
+fn model<'a>(status: &'a Value, role: &str) -> &'a Value {
+    status["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == role)
+        .unwrap_or_else(|| panic!("no {role} model in {status:#}"))
+}
+
+#[test]
+fn a_model_folder_embeds_every_photo_and_note_chunk() {
+    let dir = Dir::new();
+    let report = dir.index(&[ASSETS, "--model-dir", TINY_CLIP, "--text-model", "none"]);
+    assert_eq!(report["models"][0]["state"], "loaded", "{report:#}");
+    assert_eq!(report["models"][1]["state"], "off");
+    let status = dir.status();
+    let bridge = model(&status, "bridge");
+    assert!(
+        bridge["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("local:tiny-clip-")
+    );
+    // The bridge model embeds every item: one per photo content, one per note chunk.
+    assert_eq!(n(bridge, "vectors"), items(&status), "{status:#}");
+    assert_eq!(n(bridge, "missing"), 0);
+    assert_eq!(bridge["complete"], true);
+    assert_eq!(bridge["serving"], true);
+
+    // The library remembers its model: a later run without flags embeds new files with it.
+    dir.copy(
+        format!("{ASSETS}/photos/brick-wall.jpg"),
+        "more/brick-copy-2.png",
+    );
+    std::fs::write(
+        dir.path("more/new-note.md"),
+        "# Fresh\n\nA note written later.\n",
+    )
+    .unwrap();
+    dir.index(&[dir.path("more")]);
+    let status = dir.status();
+    let bridge = model(&status, "bridge");
+    assert_eq!(n(bridge, "missing"), 0, "{status:#}");
+    assert_eq!(n(bridge, "vectors"), items(&status), "{status:#}");
+}
+
+/// Photo contents plus note chunks (the notes of these tests are all distinct, so photo
+/// contents are the distinct contents minus the notes; a copied photo adds none).
+fn items(status: &Value) -> u64 {
+    n(status, "contents") - n(&status["counts"], "notes") + n(status, "chunks")
+}
+
+#[test]
+fn without_any_model_indexing_works_and_says_what_to_do() {
+    let dir = Dir::new();
+    let run = dir.trove(&["index", ASSETS]).ok();
+    assert!(
+        run.stderr
+            .contains("warning: no bridge model (clip-vit-b32)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("--model-dir"), "{run}");
+    let status = dir.status();
+    assert!(n(&status["counts"], "indexed") >= 40);
+    assert_eq!(status["models"], serde_json::json!([]));
+    // Keyword search still answers.
+    let results = dir.search("Quokka");
+    assert!(
+        !results["notes"].as_array().unwrap().is_empty(),
+        "{results:#}"
+    );
+}
+
+#[test]
+fn models_lists_the_registry_and_what_this_library_uses() {
+    let dir = Dir::new();
+    let models = dir.trove(&["models"]).json();
+    let ids: Vec<&str> = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "clip-vit-b32",
+        "clip-vit-b16",
+        "siglip-b16-224",
+        "chinese-clip-b16",
+        "minilm-l6",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let clip = &models[0];
+    assert_eq!(clip["default"], true);
+    assert_eq!(clip["installed"], false);
+    assert!(n(clip, "size") > 500_000_000);
+
+    dir.index(&[ASSETS, "--model-dir", TINY_CLIP, "--text-model", "none"]);
+    let models = dir.trove(&["models"]).json();
+    let local = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"].as_str().unwrap().starts_with("local:"))
+        .expect("the local model is listed");
+    assert_eq!(local["target"], true);
+    assert_eq!(local["serving"], true);
+    assert_eq!(local["installed"], true);
+    let text = dir.trove(&["models"]).stdout();
+    assert!(text.contains("clip-vit-b32 *"), "{text}");
+}
+
+#[test]
+fn wrong_model_choices_are_user_errors() {
+    let dir = Dir::new();
+    dir.write("a.md", "# A\n\ntext\n");
+    let run = dir
+        .trove(&["index", ".", "--model-dir", "no/such/folder"])
+        .fails();
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("no such folder"), "{run}");
+
+    let run = dir
+        .trove(&["index", ".", "--model", "clip-vit-huge"])
+        .fails();
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("clip-vit-b32"), "{run}");
+
+    if !cfg!(feature = "cuda") {
+        let run = dir.trove(&["index", ".", "--device", "cuda"]).fails();
+        assert_eq!(run.code, Some(2), "{run}");
+        assert!(run.stderr.contains("--device cpu"), "{run}");
+    }
+}
