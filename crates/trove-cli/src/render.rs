@@ -273,6 +273,9 @@ fn highlight(text: &str, ranges: &[[usize; 2]], color: bool) -> String {
 }
 
 pub fn search(r: &SearchResults, color: bool) {
+    if let Some(warning) = &r.warning {
+        eprintln!("note: {warning}");
+    }
     if let Some(notice) = &r.notice {
         println!("{notice}");
     }

@@ -205,10 +205,19 @@ impl Library {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
-        match self.reader()? {
-            Some(conn) => search::keyword(&conn, request),
-            None => search::keyword(&empty_db()?, request),
+        let conn = match self.reader()? {
+            Some(conn) => conn,
+            None => empty_db()?,
+        };
+        let mut results = search::keyword(&conn, request)?;
+        if store::vectors::serving(&conn, crate::embed::Role::Bridge)?.is_none() {
+            results.warning = Some(
+                "keyword matches only: no model has embedded this library yet \
+                 (see `trove models` and the warnings of `trove index`)"
+                    .into(),
+            );
         }
+        Ok(results)
     }
 
     pub fn status(&self) -> Result<Status> {

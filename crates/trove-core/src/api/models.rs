@@ -139,7 +139,12 @@ impl Library {
                     id: None,
                     state: "unavailable",
                     device: None,
-                    notice: Some(unavailable_notice(role, &wanted, &e)),
+                    notice: Some(unavailable_notice(
+                        role,
+                        &wanted,
+                        &e,
+                        models.bridge.is_some(),
+                    )),
                 }),
             }
         }
@@ -349,10 +354,11 @@ fn load(
 }
 
 /// The notice for a role left without a model: why, and the ways to fix it.
-fn unavailable_notice(role: Role, wanted: &Wanted, e: &embed::EmbedError) -> String {
-    let consequence = match role {
-        Role::Bridge => "photos are indexed without vectors and search uses keywords only",
-        Role::Text => "notes are searched by keywords and the bridge model only",
+fn unavailable_notice(role: Role, wanted: &Wanted, e: &embed::EmbedError, bridge: bool) -> String {
+    let consequence = match (role, bridge) {
+        (Role::Bridge, _) => "photos are indexed without vectors and search uses keywords only",
+        (Role::Text, true) => "notes are searched by keywords and the bridge model only",
+        (Role::Text, false) => "notes are searched by keywords only",
     };
     format!(
         "no {} model ({}): {consequence}.\n{e}",

@@ -195,6 +195,9 @@ pub struct SearchResults {
     /// Something the user should know about this search (e.g. no searchable words).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// What limits these results (e.g. no model has embedded the library yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,7 @@ pub fn keyword(conn: &Connection, request: &SearchRequest) -> Result<SearchResul
         photos: Vec::new(),
         notes: Vec::new(),
         notice: None,
+        warning: None,
     };
     let terms = query::parse(&request.query);
     if terms.is_empty() {
