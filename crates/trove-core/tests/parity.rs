@@ -242,3 +242,23 @@ fn full_size_architectures_match_transformers() {
         text_tower_matches(&f);
     }
 }
+
+/// Chinese-CLIP's hub repository ships only `vocab.txt`: the tokenizer Trove builds from it must
+/// give the reference's ids, as the `tokenizer.json` transformers wrote for the fixture does.
+#[test]
+fn chinese_clip_tokenizer_from_vocab_txt_matches_the_reference() {
+    let f = fixture("chinese-clip");
+    let only_vocab = tempfile::tempdir().unwrap();
+    let src = repo().join("tests/fixtures/models/parity/chinese-clip");
+    for file in ["vocab.txt", "tokenizer_config.json"] {
+        std::fs::copy(src.join(file), only_vocab.path().join(file)).unwrap();
+    }
+    let rules = *f.model.tokenizer().rules();
+    let tokenizer = trove_core::embed::tokenize::TextTokenizer::load(only_vocab.path(), rules)
+        .expect("a tokenizer from vocab.txt");
+    let texts = texts(&f.meta);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let ours = tokenizer.encode(&refs, Purpose::Passage).unwrap();
+    let from_json = f.model.tokenizer().encode(&refs, Purpose::Passage).unwrap();
+    assert_eq!(ours, from_json);
+}
