@@ -172,18 +172,7 @@ pub fn roots(roots: &[RootInfo]) {
 }
 
 fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    trove_core::embed::download::human_size(n)
 }
 
 pub fn status(s: &Status) {

@@ -39,7 +39,7 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
-pub use error::{DownloadError, ManualFetch, MissingFile};
+pub use error::{DownloadError, ManualFetch, MissingFile, human_size};
 use transfer::{Failure, Job, has_size};
 
 /// Where the hub lives unless `HF_ENDPOINT` or [`Hub::with_endpoint`] says otherwise.

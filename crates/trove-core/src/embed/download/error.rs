@@ -132,7 +132,8 @@ pub(super) fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error
     }
 }
 
-fn human_size(bytes: u64) -> String {
+/// A byte count for people: "612 bytes", "2.2 MB" (decimal units, as download sizes are quoted).
+pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
     let mut value = bytes as f64;
     let mut unit = 0;
