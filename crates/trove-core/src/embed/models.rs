@@ -153,6 +153,8 @@ pub struct TextRules {
     pub pad_to_context: bool,
     /// Lower-case the text first, where the tokenizer does not and the model was trained so.
     pub lowercase: bool,
+    /// SigLIP's `canonicalize_text`: drop ASCII punctuation, collapse whitespace, trim.
+    pub strip_punctuation: bool,
     pub pooling: Pooling,
     /// Text put before a query / a passage (e5: "query: ", "passage: ").
     pub query_prefix: &'static str,
@@ -197,6 +199,7 @@ const CLIP_TEXT: TextRules = TextRules {
     context: 77,
     pad_to_context: false,
     lowercase: false, // CLIP's tokenizer.json lower-cases itself
+    strip_punctuation: false,
     pooling: Pooling::Eos,
     query_prefix: "",
     passage_prefix: "",
@@ -214,6 +217,7 @@ const SIGLIP_TEXT: TextRules = TextRules {
     context: 64,
     pad_to_context: true,
     lowercase: true,
+    strip_punctuation: true,
     pooling: Pooling::Last,
     query_prefix: "",
     passage_prefix: "",
@@ -232,6 +236,7 @@ const CHINESE_CLIP_TEXT: TextRules = TextRules {
     context: 52,
     pad_to_context: false,
     lowercase: false, // the WordPiece normaliser lower-cases
+    strip_punctuation: false,
     pooling: Pooling::Cls,
     query_prefix: "",
     passage_prefix: "",
@@ -241,6 +246,7 @@ const MEAN_POOLED: TextRules = TextRules {
     context: 256,
     pad_to_context: false,
     lowercase: false,
+    strip_punctuation: false,
     pooling: Pooling::Mean,
     query_prefix: "",
     passage_prefix: "",

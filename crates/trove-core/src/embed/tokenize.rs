@@ -118,12 +118,14 @@ impl TextTokenizer {
         let inputs: Vec<String> = texts
             .iter()
             .map(|t| {
-                let t = format!("{prefix}{t}");
-                if self.rules.lowercase {
-                    t.to_lowercase()
-                } else {
-                    t
+                let mut t = format!("{prefix}{t}");
+                if self.rules.strip_punctuation {
+                    t = canonicalize(&t);
                 }
+                if self.rules.lowercase {
+                    t = t.to_lowercase();
+                }
+                t
             })
             .collect();
         let encodings = self
@@ -147,6 +149,13 @@ impl TextTokenizer {
             len,
         })
     }
+}
+
+/// SigLIP's text canonicalisation (`SiglipTokenizer.canonicalize_text`): Python's
+/// `string.punctuation` removed, runs of whitespace made one space, ends trimmed.
+fn canonicalize(text: &str) -> String {
+    let kept: String = text.chars().filter(|c| !c.is_ascii_punctuation()).collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A BERT tokenizer built from a WordPiece `vocab.txt`, for repositories that ship no
@@ -187,5 +196,17 @@ fn configured_pad_token(dir: &Path) -> Option<String> {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Object(o) => o.get("content")?.as_str().map(str::to_owned),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn siglip_canonicalisation_matches_python() {
+        assert_eq!(
+            super::canonicalize("  A Grey CAT, sitting on a   Wooden table!!  "),
+            "A Grey CAT sitting on a Wooden table"
+        );
+        assert_eq!(super::canonicalize("café — naïve"), "café — naïve");
     }
 }
