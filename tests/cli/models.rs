@@ -134,3 +134,21 @@ fn wrong_model_choices_are_user_errors() {
         assert!(run.stderr.contains("--device cpu"), "{run}");
     }
 }
+
+#[test]
+fn the_model_folder_variable_stands_in_for_a_flag_not_given() {
+    let dir = Dir::new();
+    dir.write("a.md", "# A\n\nred circles\n");
+    // TROVE_MODEL_DIR is used when no bridge model flag is given…
+    let report = dir
+        .trove(&["index", ".", "--text-model", "none"])
+        .env("TROVE_MODEL_DIR", TINY_CLIP)
+        .json();
+    assert_eq!(report["models"][0]["state"], "loaded", "{report:#}");
+    // …and an explicit flag wins over it rather than clashing with it.
+    let report = dir
+        .trove(&["index", ".", "--model", "none", "--text-model", "none"])
+        .env("TROVE_MODEL_DIR", TINY_CLIP)
+        .json();
+    assert_eq!(report["models"][0]["state"], "off", "{report:#}");
+}

@@ -250,6 +250,11 @@ impl TestCommand {
         self
     }
 
+    pub fn env(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut TestCommand {
+        self.cmd.env(key, value);
+        self
+    }
+
     fn describe(&self) -> String {
         let args: Vec<_> = self.cmd.get_args().map(|a| a.to_string_lossy()).collect();
         format!("trove {}", args.join(" "))

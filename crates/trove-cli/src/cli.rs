@@ -112,32 +112,24 @@ pub enum DeviceArg {
 }
 
 /// Which models embed the library (remembered by the library for later runs).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// Bridge model (photos, text → photos, photo → notes) from `trove models`, or "none"
     #[arg(long, value_name = "ID")]
     pub model: Option<String>,
 
-    /// Bridge model from a folder in the hub's layout (config.json, model.safetensors, tokenizer.json)
-    #[arg(
-        long,
-        env = "TROVE_MODEL_DIR",
-        value_name = "DIR",
-        conflicts_with = "model"
-    )]
+    /// Bridge model from a folder in the hub's layout (config.json, model.safetensors,
+    /// tokenizer.json) [env: TROVE_MODEL_DIR, used when no bridge model flag is given]
+    #[arg(long, value_name = "DIR", conflicts_with = "model")]
     pub model_dir: Option<PathBuf>,
 
     /// Text model (text → notes) from `trove models`, or "none"
     #[arg(long, value_name = "ID")]
     pub text_model: Option<String>,
 
-    /// Text model from a folder in the hub's layout
-    #[arg(
-        long,
-        env = "TROVE_TEXT_MODEL_DIR",
-        value_name = "DIR",
-        conflicts_with = "text_model"
-    )]
+    /// Text model from a folder in the hub's layout [env: TROVE_TEXT_MODEL_DIR, used when no
+    /// text model flag is given]
+    #[arg(long, value_name = "DIR", conflicts_with = "text_model")]
     pub text_model_dir: Option<PathBuf>,
 }
 

@@ -6,6 +6,7 @@ mod progress;
 mod render;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -98,6 +99,19 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
 }
 
 fn apply_model_flags(settings: &mut Settings, m: &ModelArgs) {
+    // The environment stands in for a flag that was not given (an explicit flag always wins).
+    let env_dir = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let mut m = m.clone();
+    if m.model.is_none() && m.model_dir.is_none() {
+        m.model_dir = env_dir("TROVE_MODEL_DIR");
+    }
+    if m.text_model.is_none() && m.text_model_dir.is_none() {
+        m.text_model_dir = env_dir("TROVE_TEXT_MODEL_DIR");
+    }
     let models = &mut settings.models;
     // A flag for one source of a role replaces whatever the settings file says for that role.
     if m.model.is_some() || m.model_dir.is_some() {

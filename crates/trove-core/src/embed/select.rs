@@ -19,11 +19,12 @@ use super::models::{self, ModelSpec, Role};
 pub struct ModelSettings {
     /// Bridge model id from the registry, or "none" for no bridge model.
     pub model: Option<String>,
-    /// A bridge model folder in the hub's layout (wins over `model`). Env: `TROVE_MODEL_DIR`.
+    /// A bridge model folder in the hub's layout (wins over `model`; the CLI fills it from
+    /// `TROVE_MODEL_DIR` when no flag names a bridge model).
     pub model_dir: Option<PathBuf>,
     /// Text model id from the registry, or "none".
     pub text_model: Option<String>,
-    /// A text model folder. Env: `TROVE_TEXT_MODEL_DIR`.
+    /// A text model folder (the CLI: `TROVE_TEXT_MODEL_DIR`).
     pub text_model_dir: Option<PathBuf>,
     pub device: DeviceChoice,
     /// Never touch the network (also `HF_HUB_OFFLINE=1`).
@@ -65,23 +66,6 @@ impl ModelSettings {
             Some("none") => Ok(Some(Wanted::Off)),
             Some(id) => lookup(id, role).map(|s| Some(Wanted::Registry(s))),
         }
-    }
-
-    /// Fills what is unset from the environment (`TROVE_MODEL_DIR`, `TROVE_TEXT_MODEL_DIR`,
-    /// `HF_HUB_OFFLINE`).
-    pub fn with_env(mut self) -> ModelSettings {
-        let dir = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        if self.model_dir.is_none() && self.model.is_none() {
-            self.model_dir = dir("TROVE_MODEL_DIR");
-        }
-        if self.text_model_dir.is_none() && self.text_model.is_none() {
-            self.text_model_dir = dir("TROVE_TEXT_MODEL_DIR");
-        }
-        self
     }
 }
 
