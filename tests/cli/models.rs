@@ -152,3 +152,62 @@ fn the_model_folder_variable_stands_in_for_a_flag_not_given() {
         .json();
     assert_eq!(report["models"][0]["state"], "off", "{report:#}");
 }
+
+#[test]
+fn eval_reports_retrieval_and_skips_unreadable_images() {
+    let dir = Dir::new();
+    let synthetic = format!("{TINY_CLIP}/../../synthetic");
+    // Three of the held-out images, one of them replaced by a broken file.
+    for name in ["0001.png", "0002.png", "0003.png"] {
+        let bytes = std::fs::read(format!("{synthetic}/heldout/{name}")).unwrap();
+        dir.write(format!("set/{name}"), bytes);
+    }
+    dir.write("set/0003.png", "not a png");
+    dir.write(
+        "captions.json",
+        r#"{"images": [
+            {"filename": "0001.png", "split": "test", "sentences": [{"raw": "a red circle on a blue background"}]},
+            {"filename": "0002.png", "split": "test", "sentences": [{"raw": "two red circles on a blue background"}]},
+            {"filename": "0003.png", "split": "test", "sentences": [{"raw": "three red circles on a blue background"}]},
+            {"filename": "0004.png", "split": "train", "sentences": [{"raw": "unused"}]}
+        ]}"#,
+    );
+    let run = dir
+        .trove(&[
+            "eval",
+            "--captions",
+            "files/captions.json",
+            "--images",
+            "files/set",
+            "--split",
+            "test",
+            "--model-dir",
+            TINY_CLIP,
+        ])
+        .arg("--json")
+        .ok();
+    let report = run.json();
+    assert_eq!(report["images"], 2, "{report:#}");
+    assert_eq!(report["captions"], 2);
+    assert!(report["skipped"][0].as_str().unwrap().contains("0003.png"));
+    for direction in ["text_to_image", "image_to_text"] {
+        let m = &report[direction];
+        assert_eq!(m["queries"], 2, "{report:#}");
+        assert_eq!(m["recall_at_1"], 1.0, "{report:#}");
+    }
+
+    // A file that is not a caption file is the user's mistake.
+    let run = dir
+        .trove(&[
+            "eval",
+            "--captions",
+            "files/set/0001.png",
+            "--images",
+            "files/set",
+            "--model-dir",
+            TINY_CLIP,
+        ])
+        .fails();
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("is not JSON"), "{run}");
+}

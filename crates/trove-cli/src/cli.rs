@@ -80,6 +80,32 @@ pub enum Command {
     Models(JsonFlag),
     /// Measure model speed on this machine (image tower throughput, text query latency)
     Bench(BenchArgs),
+    /// Measure retrieval quality on a captioned image set (Flickr30k/COCO Karpathy JSON)
+    #[command(
+        after_help = "Reports text→image and image→text Recall@1/5/10, mAP and median rank, with the\nbridge model run exactly as indexing runs it.\n\nExample (Flickr30k 1k test split):\n  trove eval --captions dataset_flickr30k.json --images flickr30k-images --split test"
+    )]
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Caption file in the Karpathy JSON layout (images[].filename, split, sentences[].raw)
+    #[arg(long, value_name = "FILE")]
+    pub captions: PathBuf,
+
+    /// Folder holding the images the caption file names
+    #[arg(long, value_name = "DIR")]
+    pub images: PathBuf,
+
+    /// Only images of this split (e.g. test); default: every image in the file
+    #[arg(long, value_name = "NAME")]
+    pub split: Option<String>,
+
+    #[command(flatten)]
+    pub models: ModelArgs,
+
+    #[command(flatten)]
+    pub json: JsonFlag,
 }
 
 #[derive(Debug, Args)]

@@ -139,6 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Index(args) => apply_index_flags(&mut settings, args),
         Command::Bench(args) => apply_model_flags(&mut settings, &args.models),
+        Command::Eval(args) => apply_model_flags(&mut settings, &args.models),
         _ => {}
     }
     let dir = settings.library_dir()?;
@@ -199,6 +200,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             reporter.finish();
             emit(args.json.json, reports.as_slice(), render::bench)?;
+        }
+        Command::Eval(args) => {
+            let mut reporter = progress::Reporter::new(!cli.quiet);
+            let mut downloads = progress::Reporter::new(!cli.quiet);
+            let report = library.eval(
+                &args.captions,
+                &args.images,
+                args.split.as_deref(),
+                &mut |e| downloads.event(&IndexEvent::Download(e)),
+                &mut |images, captions, total_images, total_captions| {
+                    reporter.step(
+                        "embedding",
+                        images + captions,
+                        total_images + total_captions,
+                    )
+                },
+            )?;
+            reporter.finish();
+            downloads.finish();
+            emit(args.json.json, &report, render::eval)?;
         }
         Command::Check(json) => {
             let report = library.check()?;

@@ -78,6 +78,17 @@ impl Reporter {
         }
     }
 
+    /// Progress of a phase other than indexing (`trove eval`).
+    pub fn step(&mut self, phase: &'static str, done: usize, total: usize) {
+        self.event(&IndexEvent::Progress(trove_core::pipeline::Progress {
+            phase,
+            done,
+            total,
+            failed: 0,
+            current: None,
+        }));
+    }
+
     fn download(&mut self, event: &DownloadEvent) {
         match (event, &self.bar) {
             (DownloadEvent::Started { file, total }, Some(bar)) => {

@@ -6,6 +6,7 @@ use trove_core::api::{
     SearchResults, Status,
 };
 use trove_core::embed::bench::BenchReport;
+use trove_core::eval::EvalReport;
 use trove_core::reconcile::Changes;
 
 fn changes_line(c: &Changes) -> String {
@@ -94,6 +95,36 @@ pub fn bench(reports: &[BenchReport]) {
             "  text query:  {:.1} ms median, {:.1} ms mean ({} queries)",
             r.text_ms_median, r.text_ms_mean, r.queries
         );
+    }
+}
+
+pub fn eval(r: &EvalReport) {
+    println!(
+        "{}: {} images, {} captions ({:.1} s)",
+        r.model,
+        r.images,
+        r.captions,
+        r.elapsed_ms as f64 / 1000.0
+    );
+    println!(
+        "{:<14} {:>6} {:>6} {:>6} {:>6} {:>12}",
+        "", "R@1", "R@5", "R@10", "mAP", "median rank"
+    );
+    for (name, m) in [
+        ("text → image", &r.text_to_image),
+        ("image → text", &r.image_to_text),
+    ] {
+        println!(
+            "{name:<14} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>12}",
+            m.recall_at_1 * 100.0,
+            m.recall_at_5 * 100.0,
+            m.recall_at_10 * 100.0,
+            m.map * 100.0,
+            m.median_rank
+        );
+    }
+    for s in &r.skipped {
+        eprintln!("skipped {s}");
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod embed;
 pub mod error;
+pub mod eval;
 pub mod extract;
 pub mod index;
 pub mod paths;

@@ -133,6 +133,29 @@ fn text_finds_the_right_heldout_image() {
     );
     assert!(r1 >= 0.9, "Recall@1 {r1:.3} < 0.9");
     assert!(r5 >= 0.98, "Recall@5 {r5:.3} < 0.98");
+
+    // `trove eval` embeds the same files the same way, so it must report what this test found.
+    let heldout = repo().join("tests/fixtures/synthetic");
+    let report = indexed
+        .library
+        .eval(
+            &heldout.join("captions.json"),
+            &heldout.join("heldout"),
+            Some("test"),
+            &mut |_| {},
+            &mut |_, _, _, _| {},
+        )
+        .unwrap();
+    assert_eq!(report.images, captions.len());
+    assert!(
+        (report.text_to_image.recall_at_1 - r1).abs() < 1e-9,
+        "{report:?}"
+    );
+    assert!(
+        (report.text_to_image.recall_at_5 - r5).abs() < 1e-9,
+        "{report:?}"
+    );
+    assert!(report.image_to_text.recall_at_1 >= 0.8, "{report:?}");
 }
 
 /// "two red circles on a blue background" → ("red", "blue").

@@ -252,6 +252,60 @@ impl Library {
         Ok(Some(model))
     }
 
+    /// The models the settings name explicitly, else both defaults.
+    fn chosen_or_defaults(&self) -> Result<Vec<(Role, Wanted)>> {
+        let chosen: Vec<(Role, Wanted)> = [Role::Bridge, Role::Text]
+            .into_iter()
+            .filter_map(|role| match self.settings.models.wanted(role) {
+                Ok(Some(w)) => Some(Ok((role, w))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(if chosen.is_empty() {
+            vec![
+                (Role::Bridge, select::default_for(Role::Bridge)),
+                (Role::Text, select::default_for(Role::Text)),
+            ]
+        } else {
+            chosen
+        })
+    }
+
+    /// Evaluates the bridge model the settings name (or the default) on a captioned image set
+    /// in the Karpathy layout: `trove eval`. Touches no library.
+    pub fn eval(
+        &self,
+        captions: &Path,
+        images: &Path,
+        split: Option<&str>,
+        on_download: &mut dyn FnMut(DownloadEvent),
+        on_progress: &mut crate::eval::OnEval<'_>,
+    ) -> Result<crate::eval::EvalReport> {
+        let set = crate::eval::read_captions(captions, split)?;
+        let wanted = self
+            .settings
+            .models
+            .wanted(Role::Bridge)?
+            .unwrap_or_else(|| select::default_for(Role::Bridge));
+        if wanted == Wanted::Off {
+            return Err(Error::Invalid(
+                "evaluation needs a bridge model, not none".into(),
+            ));
+        }
+        let device = device::select(self.settings.models.device)?;
+        let model = load(&wanted, Role::Bridge, &self.hub(), &device, on_download)?;
+        let batch = self.settings.index.batch_size.max(1);
+        crate::eval::run(
+            &model,
+            &set,
+            images,
+            &self.settings.limits,
+            batch,
+            on_progress,
+        )
+    }
+
     /// Times the models the settings name (or the defaults when they name none) on this
     /// machine: `trove bench`. Touches no library.
     pub fn bench_models(
@@ -261,22 +315,7 @@ impl Library {
         rounds: usize,
         on_event: &mut dyn FnMut(DownloadEvent),
     ) -> Result<Vec<embed::bench::BenchReport>> {
-        let chosen: Vec<(Role, Wanted)> = [Role::Bridge, Role::Text]
-            .into_iter()
-            .filter_map(|role| match self.settings.models.wanted(role) {
-                Ok(Some(w)) => Some(Ok((role, w))),
-                Ok(None) => None,
-                Err(e) => Some(Err(e)),
-            })
-            .collect::<std::result::Result<_, _>>()?;
-        let chosen = if chosen.is_empty() {
-            vec![
-                (Role::Bridge, select::default_for(Role::Bridge)),
-                (Role::Text, select::default_for(Role::Text)),
-            ]
-        } else {
-            chosen
-        };
+        let chosen = self.chosen_or_defaults()?;
         let device = device::select(self.settings.models.device)?;
         let hub = self.hub();
         let mut reports = Vec::new();
