@@ -211,3 +211,84 @@ fn eval_reports_retrieval_and_skips_unreadable_images() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("is not JSON"), "{run}");
 }
+
+/// The held-out shapes with the tiny CLIP, plus notes that describe three of them in words.
+fn shapes_library() -> Dir {
+    let dir = Dir::new();
+    let synthetic = format!("{TINY_CLIP}/../../synthetic");
+    for entry in std::fs::read_dir(format!("{synthetic}/heldout")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        dir.write(format!("photos/{name}"), std::fs::read(&path).unwrap());
+    }
+    dir.write("notes/red.txt", "a red circle on a blue background");
+    dir.write(
+        "notes/yellow.txt",
+        "three yellow stars on a grey background",
+    );
+    dir.write("notes/black.txt", "two black squares on a pink background");
+    dir.index(&["files", "--model-dir", TINY_CLIP, "--text-model", "none"]);
+    dir
+}
+
+#[test]
+fn similar_finds_photos_and_the_note_that_describes_the_photo() {
+    let dir = shapes_library();
+    let unique = format!("{TINY_CLIP}/../../synthetic/unique");
+    for (photo, note) in [
+        ("red-circle-on-blue.png", "red.txt"),
+        ("three-yellow-stars-on-grey.png", "yellow.txt"),
+        ("two-black-squares-on-pink.png", "black.txt"),
+    ] {
+        // A photo from outside the library (as when dragged in).
+        let results = dir
+            .trove(&["similar", &format!("{unique}/{photo}"), "-n", "3"])
+            .json();
+        assert_eq!(results["mode"], "similar");
+        assert_eq!(
+            results["photos"].as_array().unwrap().len(),
+            3,
+            "{results:#}"
+        );
+        let first_note = results["notes"][0]["path"].as_str().unwrap();
+        assert!(first_note.ends_with(note), "{photo}: {results:#}");
+    }
+}
+
+#[test]
+fn similar_leaves_out_the_photo_itself_and_names_its_copies() {
+    let dir = shapes_library();
+    dir.write(
+        "copies/again.png",
+        std::fs::read(dir.path("photos/0001.png")).unwrap(),
+    );
+    dir.index::<&str>(&[]);
+    let results = dir.trove(&["similar", "files/photos/0001.png"]).json();
+    let paths: Vec<&str> = results["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.ends_with("0001.png") || p.ends_with("again.png"))
+    );
+    let notice = results["notice"].as_str().unwrap();
+    assert!(
+        notice.starts_with("same photo:") && notice.contains("again.png"),
+        "{notice}"
+    );
+
+    // Notes are not photos; unknown ids are not found; without a model it says what to do.
+    let run = dir.trove(&["similar", "files/notes/red.txt"]).fails();
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("is a note, not a photo"), "{run}");
+    assert_eq!(dir.trove(&["similar", "999999"]).fails().code, Some(2));
+    let empty = Dir::new();
+    empty.write("a.md", "# A\n\ntext\n");
+    empty.index(&["files", "--model", "none", "--text-model", "none"]);
+    let run = empty.trove(&["similar", "files/a.md"]).fails();
+    assert!(run.stderr.contains("needs a model"), "{run}");
+}

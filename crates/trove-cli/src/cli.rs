@@ -63,6 +63,19 @@ pub enum Command {
         after_help = "Query syntax:\n  words          all words must match (if nothing does, any word may)\n  \"a phrase\"     these words in this order\n  prefix*        words starting with prefix\n\nExamples:\n  trove search kitchen budget\n  trove search '\"sync protocol\"' --kind note\n  trove search renov* --json"
     )]
     Search(SearchArgs),
+    /// Photos similar to a photo, and the notes related to it
+    #[command(
+        after_help = "The photo is a file id (from search results), a path in the library, or any image file.\n\nExamples:\n  trove similar 42\n  trove similar ~/Downloads/whiteboard.jpg --json"
+    )]
+    Similar {
+        /// A photo: file id, or path (in the library or not)
+        photo: std::ffi::OsString,
+        /// Results per group
+        #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Counts of indexed, pending, failed and missing files, per folder
     Status(JsonFlag),
     /// Files that could not be indexed, with the reason

@@ -177,6 +177,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let results = library.search(&request)?;
             emit(args.json.json, &results, |r| render::search(r, color))?;
         }
+        Command::Similar { photo, limit, json } => {
+            let results = library.similar(&ItemRef::parse(&photo), limit)?;
+            emit(json.json, &results, |r| render::search(r, color))?;
+        }
         Command::Status(json) => {
             let status = library.status()?;
             emit(json.json, &status, render::status)?;

@@ -6,6 +6,7 @@
 //! match; when that finds nothing, any meaningful word may.
 
 pub mod query;
+pub mod similar;
 pub mod snippet;
 
 use std::collections::HashMap;
@@ -96,7 +97,7 @@ fn file_matches(conn: &Connection, fts: &str, kind: Kind, limit: usize) -> Resul
 }
 
 /// The file shown for a content: the first indexed path.
-fn representative(conn: &Connection, content_id: i64) -> Result<Option<(i64, String)>> {
+pub(crate) fn representative(conn: &Connection, content_id: i64) -> Result<Option<(i64, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, path FROM files WHERE content_id = ?1 AND state = 'indexed' ORDER BY id LIMIT 1",
     )?;
@@ -118,8 +119,39 @@ fn file_path(conn: &Connection, file_id: i64) -> Result<String> {
     Ok(paths::display(&paths::from_bytes(&bytes)))
 }
 
-fn round(score: f64) -> f64 {
+pub(crate) fn round(score: f64) -> f64 {
     (score * 10_000.0).round() / 10_000.0
+}
+
+/// A photo result: `file_id` is the path shown, the content's other files are its copies.
+pub(crate) fn photo_hit(
+    conn: &Connection,
+    file_id: i64,
+    content_id: i64,
+    score: f64,
+    matched: Vec<&'static str>,
+) -> Result<PhotoHit> {
+    let (width, height, taken_at, camera) = conn.query_row(
+        "SELECT width, height, taken_at, camera FROM contents WHERE id = ?1",
+        [content_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let path = file_path(conn, file_id)?;
+    Ok(PhotoHit {
+        id: file_id,
+        name: std::path::Path::new(&path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        path,
+        score: round(score),
+        width,
+        height,
+        taken_at,
+        camera,
+        matched,
+        copies: read::copies(conn, file_id, content_id)?,
+    })
 }
 
 fn photos(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<PhotoHit>> {
@@ -130,27 +162,13 @@ fn photos(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<PhotoHit>> {
             continue;
         }
         seen.insert(m.content_id, hits.len());
-        let (width, height, taken_at, camera) = conn.query_row(
-            "SELECT width, height, taken_at, camera FROM contents WHERE id = ?1",
-            [m.content_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let path = file_path(conn, m.file_id)?;
-        hits.push(PhotoHit {
-            id: m.file_id,
-            name: std::path::Path::new(&path)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            path,
-            score: round(m.score),
-            width,
-            height,
-            taken_at,
-            camera,
-            matched: m.matched,
-            copies: read::copies(conn, m.file_id, m.content_id)?,
-        });
+        hits.push(photo_hit(
+            conn,
+            m.file_id,
+            m.content_id,
+            m.score,
+            m.matched,
+        )?);
         if hits.len() == limit {
             break;
         }
