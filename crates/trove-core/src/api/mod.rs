@@ -7,6 +7,7 @@
 //! blocking or corrupting it.
 
 mod models;
+mod similar;
 pub mod types;
 mod writer;
 
