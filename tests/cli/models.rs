@@ -286,6 +286,12 @@ fn similar_leaves_out_the_photo_itself_and_names_its_copies() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("is a note, not a photo"), "{run}");
     assert_eq!(dir.trove(&["similar", "999999"]).fails().code, Some(2));
+    dir.write("elsewhere/broken.jpg", "not a jpeg at all");
+    let run = dir
+        .trove(&["similar", "files/elsewhere/broken.jpg"])
+        .fails();
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("broken.jpg"), "{run}");
     let empty = Dir::new();
     empty.write("a.md", "# A\n\ntext\n");
     empty.index(&["files", "--model", "none", "--text-model", "none"]);

@@ -214,3 +214,29 @@ fn a_caption_finds_its_image_first() {
         assert_eq!(&top(&indexed, query, 1)[0], expected, "{query:?}");
     }
 }
+
+#[test]
+fn odd_queries_embed_without_error() {
+    let indexed = index_heldout();
+    let long = "a red circle on a blue background ".repeat(60); // far beyond 77 tokens
+    for query in [
+        "",
+        "🎉🔥",
+        "一只猫在草地上",
+        "Ünïcödé — ‘quotes’",
+        long.as_str(),
+    ] {
+        let q = indexed.library.query_vectors(query).unwrap();
+        let (_, v) = q.bridge.expect("a vector for any text");
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "{query:?}: norm {norm}");
+    }
+    // Truncation keeps the meaning of the start: the long query still finds a red circle.
+    let top = top(&indexed, &long, 1);
+    let captions: HashMap<String, String> = captions().into_iter().collect();
+    assert!(
+        captions[&top[0]].contains("red circle"),
+        "{}",
+        captions[&top[0]]
+    );
+}
