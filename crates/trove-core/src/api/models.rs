@@ -364,8 +364,16 @@ impl Library {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
         let side = model.info.image.map_or(224, |r| r.size);
-        let image = crate::extract::image::decode(&bytes, &self.settings.limits, side)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let image =
+            crate::extract::image::decode(&bytes, &self.settings.limits, side).map_err(|e| {
+                Error::Invalid(match e {
+                    // No file name was consulted here: say only what the bytes are.
+                    crate::extract::ExtractError::Mislabelled { found, .. } => {
+                        format!("{} is not an image (its bytes {found})", path.display())
+                    }
+                    e => format!("{}: {e}", path.display()),
+                })
+            })?;
         let v = model
             .embed_images(&[&image.rgb])?
             .pop()
