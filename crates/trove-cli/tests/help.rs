@@ -27,3 +27,25 @@ fn help_of_every_command() {
         insta::assert_snapshot!(name, help(&args));
     }
 }
+
+#[test]
+fn every_command_has_a_help_snapshot() {
+    // The commands `trove --help` lists, each of which must have a snapshot above.
+    let top = help(&[]);
+    let listed: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(listed.len() >= 10, "{top}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for command in listed {
+        assert!(
+            dir.join(format!("help__{command}.snap")).is_file(),
+            "`trove {command}` has no help snapshot: add it to help_of_every_command"
+        );
+    }
+}
