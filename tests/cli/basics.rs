@@ -398,3 +398,20 @@ fn check_reports_what_is_wrong_and_exits_1() {
     assert_eq!(run.code, Some(1), "{run}");
     assert_eq!(run.stdout, "problem: 1 thumbnails missing from the cache\n");
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `trove … | head -1`: the reader goes away; trove must not panic about it.
+    let (dir, _) = sample_library();
+    let mut child = dir
+        .trove(&["models"])
+        .cmd_mut()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -250,6 +250,11 @@ impl TestCommand {
         self
     }
 
+    /// The underlying command, for tests that manage the process themselves.
+    pub fn cmd_mut(&mut self) -> &mut Command {
+        &mut self.cmd
+    }
+
     pub fn env(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut TestCommand {
         self.cmd.env(key, value);
         self

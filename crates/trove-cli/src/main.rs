@@ -19,6 +19,7 @@ use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs};
 use trove_core::embed::DeviceChoice;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match run(cli) {
@@ -38,6 +39,17 @@ fn main() -> ExitCode {
                 .is_some_and(|e| e.origin() == trove_core::Origin::User);
             ExitCode::from(if user_error { 2 } else { 1 })
         }
+    }
+}
+
+/// `trove … | head` must end quietly when `head` stops reading, as command-line tools do: Rust
+/// ignores SIGPIPE, which turns the closed pipe into a panic in `println!`.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -129,8 +129,14 @@ pub fn eval(r: &EvalReport) {
 }
 
 pub fn models(models: &[ModelEntry]) {
+    // The widest id, with room for the default marker.
+    let w = models
+        .iter()
+        .map(|m| m.id.chars().count() + 2)
+        .max()
+        .unwrap_or(24);
     println!(
-        "{:<24} {:<7} {:<13} {:>5} {:>9}  {:<9} {:<14} this library",
+        "{:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {:<14} this library",
         "ID", "ROLE", "FAMILY", "DIM", "SIZE", "INSTALLED", "FLICKR T→I R@1"
     );
     for m in models {
@@ -155,11 +161,15 @@ pub fn models(models: &[ModelEntry]) {
             usage.push(format!("{} vectors", m.vectors));
         }
         println!(
-            "{id:<24} {:<7} {:<13} {:>5} {:>9}  {:<9} {r1:<14} {}",
+            "{id:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {r1:<14} {}",
             m.role.as_str(),
             m.family,
             m.dim,
-            bytes(m.size),
+            match (m.size, m.size_exact) {
+                (0, false) => "unknown".to_string(),
+                (n, false) => format!("~{}", bytes(n)),
+                (n, true) => bytes(n),
+            },
             if m.installed { "yes" } else { "no" },
             usage.join(", ")
         );

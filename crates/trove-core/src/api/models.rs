@@ -42,8 +42,10 @@ pub struct ModelEntry {
     pub role: Role,
     pub family: String,
     pub dim: usize,
-    /// Download size in bytes (the pinned part).
+    /// Download size in bytes: of the files whose size the registry pins, when `size_exact`
+    /// is false (0 when none is pinned).
     pub size: u64,
+    pub size_exact: bool,
     pub licence: String,
     pub repo: Option<String>,
     pub revision: Option<String>,
@@ -174,6 +176,7 @@ impl Library {
                 family: spec.family.as_str().into(),
                 dim: spec.dim,
                 size: spec.size(),
+                size_exact: spec.source.files.iter().all(|f| f.size.is_some()),
                 licence: spec.licence.into(),
                 repo: Some(spec.source.repo.into()),
                 revision: Some(spec.source.revision.into()),
@@ -197,6 +200,7 @@ impl Library {
                 family: rec.family.clone(),
                 dim: rec.dim,
                 size: folder_size(path),
+                size_exact: true,
                 licence: "see the model's folder".into(),
                 repo: None,
                 revision: None,
