@@ -298,3 +298,25 @@ fn similar_leaves_out_the_photo_itself_and_names_its_copies() {
     let run = empty.trove(&["similar", "files/a.md"]).fails();
     assert!(run.stderr.contains("needs a model"), "{run}");
 }
+
+#[test]
+fn switching_models_re_embeds_everything_and_drops_the_old_vectors() {
+    let dir = Dir::new();
+    dir.index(&[ASSETS, "--model-dir", TINY_CLIP, "--text-model", "none"]);
+    let before = dir.status();
+    let old = model(&before, "bridge")["id"].as_str().unwrap().to_string();
+
+    // Another CLIP (the parity model: another architecture size and dimension).
+    let other = format!("{TINY_CLIP}/../parity/clip");
+    let report = dir.index(&["--model-dir", other.as_str(), "--text-model", "none"]);
+    assert_eq!(n(&report["processed"], "embedded"), items(&before), "{report:#}");
+    let after = dir.status();
+    let models = after["models"].as_array().unwrap();
+    assert_eq!(models.len(), 1, "the old set is gone: {after:#}");
+    let bridge = &models[0];
+    assert_ne!(bridge["id"], old.as_str());
+    assert_eq!(bridge["dim"], 32);
+    assert_eq!(bridge["complete"], true);
+    assert_eq!(bridge["serving"], true);
+    assert_eq!(n(bridge, "vectors"), items(&after));
+}
