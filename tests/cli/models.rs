@@ -309,7 +309,11 @@ fn switching_models_re_embeds_everything_and_drops_the_old_vectors() {
     // Another CLIP (the parity model: another architecture size and dimension).
     let other = format!("{TINY_CLIP}/../parity/clip");
     let report = dir.index(&["--model-dir", other.as_str(), "--text-model", "none"]);
-    assert_eq!(n(&report["processed"], "embedded"), items(&before), "{report:#}");
+    assert_eq!(
+        n(&report["processed"], "embedded"),
+        items(&before),
+        "{report:#}"
+    );
     let after = dir.status();
     let models = after["models"].as_array().unwrap();
     assert_eq!(models.len(), 1, "the old set is gone: {after:#}");
