@@ -359,17 +359,26 @@ impl Library {
 
     /// Embeds an image file (in the library or not) with the serving bridge model.
     pub fn image_vector(&self, path: &Path) -> Result<Option<(String, Vec<f32>)>> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        self.image_bytes_vector(&bytes, path)
+    }
+
+    /// [`Library::image_vector`] of bytes already read from `path` (named in errors).
+    pub(super) fn image_bytes_vector(
+        &self,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<Option<(String, Vec<f32>)>> {
         let Some(conn) = self.reader()? else {
             return Ok(None);
         };
         let Some(model) = self.serving_model(&conn, Role::Bridge)? else {
             return Ok(None);
         };
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
         let side = model.info.image.map_or(224, |r| r.size);
         let image =
-            crate::extract::image::decode(&bytes, &self.settings.limits, side).map_err(|e| {
+            crate::extract::image::decode(bytes, &self.settings.limits, side).map_err(|e| {
                 Error::Invalid(match e {
                     // No file name was consulted here: say only what the bytes are.
                     crate::extract::ExtractError::Mislabelled { found, .. } => {

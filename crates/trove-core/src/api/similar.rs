@@ -58,36 +58,34 @@ impl Library {
             }
             None => (None, None),
         };
-        let query = match (stored, target) {
-            (Some(v), _) => v,
+        let (query, same) = match (stored, target) {
+            (Some(v), _) => (v, same),
             (None, ItemRef::Path(path)) => {
-                let (id, v) = self.image_vector(path)?.ok_or_else(no_model)?;
+                let bytes = std::fs::read(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?;
+                let (id, v) = self
+                    .image_bytes_vector(&bytes, path)?
+                    .ok_or_else(no_model)?;
                 if id != model.id {
                     return Err(no_model());
                 }
-                v
+                // A photo from outside the library may still be a byte-identical copy of one
+                // inside.
+                let same = match same {
+                    Some(content) => Some(content),
+                    None => crate::store::write::find_content(
+                        &conn,
+                        blake3::hash(&bytes).as_bytes(),
+                        crate::extract::Reader::Image,
+                    )?,
+                };
+                (v, same)
             }
             (None, ItemRef::Id(_)) => {
                 return Err(Error::Invalid(format!(
                     "photo {label} has no vector yet; run `trove index` to embed it"
                 )));
             }
-        };
-        // A photo from outside the library may still be a byte-identical copy of one inside.
-        let same = match (same, target) {
-            (None, ItemRef::Path(path)) => std::fs::read(path)
-                .ok()
-                .map(|bytes| blake3::hash(&bytes))
-                .and_then(|hash| {
-                    crate::store::write::find_content(
-                        &conn,
-                        hash.as_bytes(),
-                        crate::extract::Reader::Image,
-                    )
-                    .ok()
-                    .flatten()
-                }),
-            (same, _) => same,
         };
         crate::search::similar::similar(&conn, &label, &model.id, &query, same, limit)
     }

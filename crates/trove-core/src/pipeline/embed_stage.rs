@@ -73,18 +73,45 @@ pub fn embed_extracted(
             }
         }
     }
+    // Every chunk of the batch's notes, in runs of at most TEXT_BATCH per model call: one
+    // forward pass for many short passages instead of one per note.
+    let chunks: Vec<(usize, &str)> = extracted
+        .iter()
+        .flat_map(|(i, e)| match e {
+            Extracted::Note(note) => note.chunks.iter().map(|c| (*i, c.text.as_str())).collect(),
+            Extracted::Photo(_) => Vec::new(),
+        })
+        .collect();
     for model in models.each() {
-        for (i, e) in extracted {
-            let Extracted::Note(note) = e else { continue };
-            let texts: Vec<&str> = note.chunks.iter().map(|c| c.text.as_str()).collect();
+        let mut per_note: HashMap<usize, Vec<Vec<f32>>> = HashMap::new();
+        let mut failed: Vec<usize> = Vec::new();
+        for run in chunks.chunks(TEXT_BATCH) {
+            let texts: Vec<&str> = run.iter().map(|(_, t)| *t).collect();
             match model.embed_texts(&texts, Purpose::Passage) {
-                Ok(vs) => out.entry(*i).or_default().push((model.info.id.clone(), vs)),
-                Err(e) => tracing::warn!("{}: a note left without vectors: {e}", model.info.id),
+                Ok(vs) => {
+                    for ((i, _), v) in run.iter().zip(vs) {
+                        per_note.entry(*i).or_default().push(v);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("{}: notes left without vectors: {e}", model.info.id);
+                    failed.extend(run.iter().map(|(i, _)| *i));
+                }
+            }
+        }
+        // A note gets vectors only when all its chunks have one (the backfill completes the
+        // others), so a partial set never lands in the transaction.
+        for (i, vs) in per_note {
+            if !failed.contains(&i) {
+                out.entry(i).or_default().push((model.info.id.clone(), vs));
             }
         }
     }
     out
 }
+
+/// Passages per text-model call in the pipeline.
+const TEXT_BATCH: usize = 64;
 
 /// Items embedded per backfill transaction.
 const BACKFILL_BATCH: usize = 32;

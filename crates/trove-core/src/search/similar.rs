@@ -15,17 +15,15 @@ use crate::api::types::{NoteHit, SearchResults};
 use crate::error::Result;
 use crate::index::VectorIndex;
 
-/// Which item a vector belongs to.
+/// Which item a vector belongs to (passage text is read for results only).
 struct ItemInfo {
     content_id: i64,
     photo: bool,
-    text: String,
-    heading: String,
 }
 
 fn items(conn: &Connection, model: &str) -> Result<HashMap<i64, ItemInfo>> {
     let mut stmt = conn.prepare(
-        "SELECT i.id, i.content_id, i.kind, i.text, i.heading FROM items i
+        "SELECT i.id, i.content_id, i.kind FROM items i
          JOIN vectors v ON v.item_id = i.id AND v.model = ?1",
     )?;
     let rows = stmt.query_map([model], |r| {
@@ -34,8 +32,6 @@ fn items(conn: &Connection, model: &str) -> Result<HashMap<i64, ItemInfo>> {
             ItemInfo {
                 content_id: r.get(1)?,
                 photo: r.get::<_, String>(2)? == "photo",
-                text: r.get(3)?,
-                heading: r.get(4)?,
             },
         ))
     })?;
@@ -87,19 +83,20 @@ pub fn similar(
             continue;
         };
         seen.insert(chunk.content_id, notes.len());
-        let title: String = conn.query_row(
-            "SELECT coalesce(title, '') FROM contents WHERE id = ?1",
-            [chunk.content_id],
-            |r| r.get(0),
+        let (title, text, heading): (String, String, String) = conn.query_row(
+            "SELECT coalesce(c.title, ''), i.text, i.heading
+             FROM items i JOIN contents c ON c.id = i.content_id WHERE i.id = ?1",
+            [item],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         notes.push(NoteHit {
             id: file_id,
             path,
             title,
             score: round(f64::from(score)),
-            snippet: snippet::opening(&chunk.text, 160),
+            snippet: snippet::opening(&text, 160),
             highlights: Vec::new(),
-            heading: chunk.heading.clone(),
+            heading,
             matched: vec!["similar"],
             copies: crate::store::read::copies(conn, file_id, chunk.content_id)?,
         });
