@@ -24,6 +24,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("schema_v1.sql")),
         M::up(include_str!("schema_v2.sql")),
+        M::up(include_str!("schema_v3.sql")),
     ])
 }
 
@@ -71,7 +72,16 @@ fn configure(conn: &Connection) -> Result<()> {
     // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
     // can lose the last transactions, never corrupt the database.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // `rarray()`: search passes its filter scope to SQL as a table-valued parameter.
+    rusqlite::vtab::array::load_module(conn)?;
     Ok(())
+}
+
+/// Whether a library's schema is older than this Trove's (a reader cannot use it until a
+/// writer has migrated it).
+pub fn needs_upgrade(conn: &Connection) -> Result<bool> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(version < migrations_count())
 }
 
 /// Opens (creating if needed) the library database and brings its schema up to date.
@@ -116,7 +126,7 @@ pub fn open_reader(layout: &Layout) -> Result<Option<Connection>> {
 }
 
 fn migrations_count() -> i64 {
-    2
+    3
 }
 
 pub fn now_secs() -> i64 {

@@ -233,6 +233,19 @@ pub fn load(conn: &Connection, model: &str) -> Result<Vec<(i64, Vec<f32>)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many of the newest `vector_log` entries [`prune_log`] keeps: readers at most this far
+/// behind catch up incrementally, those further behind reload their index.
+pub const LOG_KEPT: i64 = 100_000;
+
+/// Drops all but the newest [`LOG_KEPT`] entries of the vector change log; returns how many went.
+/// The writer calls it at the end of each index run.
+pub fn prune_log(conn: &Connection) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM vector_log WHERE seq <= (SELECT max(seq) FROM vector_log) - ?1",
+        [LOG_KEPT],
+    )?)
+}
+
 /// Every recorded model with its vector counts, for `status`.
 pub fn status(conn: &Connection) -> Result<Vec<crate::api::types::ModelStatus>> {
     let counts: std::collections::HashMap<String, usize> = counts(conn)?.into_iter().collect();
