@@ -60,7 +60,15 @@ pub enum Command {
     },
     /// Search photos and notes
     #[command(
-        after_help = "Query syntax:\n  words          all words must match (if nothing does, any word may)\n  \"a phrase\"     these words in this order\n  prefix*        words starting with prefix\n\nExamples:\n  trove search kitchen budget\n  trove search '\"sync protocol\"' --kind note\n  trove search renov* --json"
+        after_help = "Words are matched two ways at once: by keyword (all words must match) and by meaning (a\n\
+            photo of what the words describe, a note that says it in other words), fused into one\n\
+            ranking per group. Matches by meaning alone that are too weak are hidden (--all shows\n\
+            them). Without a model, matching is by keyword only, and when no file has all the words,\n\
+            any of them may match. Filters narrow the search before anything is ranked.\n\n\
+            Keyword syntax:\n  \"a phrase\"     these words in this order\n  prefix*        words starting with prefix\n\n\
+            Examples:\n  trove search receipt from the ramen place in Osaka\n  trove search whiteboard sketch --kind photo --after 2024-06\n  \
+            trove search '\"sync protocol\"' --kind note --in ~/Notes\n  trove search at night --like 42 --text-weight 0.6\n  \
+            trove search beach --camera pixel --has-gps --json"
     )]
     Search(SearchArgs),
     /// Photos similar to a photo, and the notes related to it
@@ -223,13 +231,47 @@ pub enum KindArg {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// What to look for
-    #[arg(required = true, num_args = 1..)]
+    /// What to look for: words, or a description of what a photo shows
+    #[arg(required_unless_present = "like", num_args = 1..)]
     pub query: Vec<String>,
+
+    /// Search like this photo too (file id, library path or any image file): with words,
+    /// "like this photo, but …"
+    #[arg(long, value_name = "PHOTO")]
+    pub like: Option<std::ffi::OsString>,
+
+    /// How much the words count against the --like photo, 0 to 1
+    #[arg(long, value_name = "W", default_value_t = 0.5, requires = "like")]
+    pub text_weight: f32,
+
+    /// Also show weak matches below the relevance cutoff (marked as such)
+    #[arg(long)]
+    pub all: bool,
 
     /// Only photos or only notes
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
+
+    /// Only files under this folder
+    #[arg(long = "in", value_name = "FOLDER")]
+    pub folder: Option<PathBuf>,
+
+    /// Only items dated on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD): a photo's EXIF date, else
+    /// the file's modification time
+    #[arg(long, value_name = "DATE")]
+    pub after: Option<String>,
+
+    /// Only items dated before DATE (same forms as --after)
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
+
+    /// Only photos whose camera make or model contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub camera: Option<String>,
+
+    /// Only photos with GPS coordinates
+    #[arg(long)]
+    pub has_gps: bool,
 
     /// Results per group
     #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use trove_core::api::{IndexEvent, ItemRef, SearchRequest};
+use trove_core::api::{Filters, IndexEvent, ItemRef, SearchRequest};
 use trove_core::extract::Kind;
 use trove_core::{Library, Settings};
 
@@ -185,8 +185,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     KindArg::Note => Kind::Note,
                 }),
                 limit: Some(args.limit),
+                like: None,
+                text_weight: Some(args.text_weight),
+                all: args.all,
+                filters: Filters {
+                    folder: args.folder.map(|f| f.to_string_lossy().into_owned()),
+                    after: args.after,
+                    before: args.before,
+                    camera: args.camera,
+                    has_gps: args.has_gps,
+                },
             };
-            let results = library.search(&request)?;
+            let like = args.like.as_deref().map(ItemRef::parse);
+            let results = library.search_by(&request, like.as_ref())?;
             emit(args.json.json, &results, |r| render::search(r, color))?;
         }
         Command::Similar { photo, limit, json } => {

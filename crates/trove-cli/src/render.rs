@@ -3,7 +3,7 @@
 
 use trove_core::api::{
     CheckReport, FailedFile, IndexReport, ItemDetails, ModelEntry, RemoveReport, RootInfo,
-    SearchResults, Status,
+    SearchResults, Status, Why,
 };
 use trove_core::embed::bench::BenchReport;
 use trove_core::eval::EvalReport;
@@ -302,6 +302,24 @@ fn highlight(text: &str, ranges: &[[usize; 2]], color: bool) -> String {
     out
 }
 
+/// Why a result matched, in one line: "words in name, title · meaning 0.31 (#2) · taken …".
+fn why(w: &Why, below_cutoff: bool) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = &w.keyword {
+        let which = if k.all_words { "words" } else { "some words" };
+        parts.push(format!("{which} in {}", k.fields.join(", ")));
+    }
+    if let Some(s) = &w.semantic {
+        let mut part = format!("meaning {:.3} (#{})", s.score, s.rank);
+        if below_cutoff && let Some(c) = s.cutoff {
+            part.push_str(&format!(", below the cutoff {c:.3}"));
+        }
+        parts.push(part);
+    }
+    parts.extend(w.filters.iter().cloned());
+    parts.join(" · ")
+}
+
 pub fn search(r: &SearchResults, color: bool) {
     if let Some(warning) = &r.warning {
         eprintln!("note: {warning}");
@@ -309,12 +327,16 @@ pub fn search(r: &SearchResults, color: bool) {
     if let Some(notice) = &r.notice {
         println!("{notice}");
     }
+    if !r.filters.is_empty() {
+        println!("Filters: {}", r.filters.join(", "));
+    }
     if r.photos.is_empty() && r.notes.is_empty() {
         if r.notice.is_none() {
             println!("No photos or notes match “{}”.", r.query);
         }
         return;
     }
+    let similar = r.mode == "similar";
     if !r.photos.is_empty() {
         println!("Photos ({})", r.photos.len());
         for (i, p) in r.photos.iter().enumerate() {
@@ -328,12 +350,17 @@ pub fn search(r: &SearchResults, color: bool) {
             if let Some(c) = &p.camera {
                 facts.push(c.clone());
             }
-            println!("{:>3}. {}  [id {}]", i + 1, p.path, p.id);
-            println!(
-                "     {}  matched: {}",
-                facts.join(", "),
-                p.matched.join(", ")
-            );
+            let weak = if p.below_cutoff { "  (weak match)" } else { "" };
+            println!("{:>3}. {}  [id {}]{weak}", i + 1, p.path, p.id);
+            if !facts.is_empty() {
+                println!("     {}", facts.join(", "));
+            }
+            let reason = if similar {
+                format!("similarity {:.3}", p.score)
+            } else {
+                why(&p.why, p.below_cutoff)
+            };
+            println!("     {reason}");
         }
     }
     if !r.notes.is_empty() {
@@ -342,7 +369,14 @@ pub fn search(r: &SearchResults, color: bool) {
         }
         println!("Notes ({})", r.notes.len());
         for (i, n) in r.notes.iter().enumerate() {
-            println!("{:>3}. {} — {}  [id {}]", i + 1, n.title, n.path, n.id);
+            let weak = if n.below_cutoff { "  (weak match)" } else { "" };
+            println!(
+                "{:>3}. {} — {}  [id {}]{weak}",
+                i + 1,
+                n.title,
+                n.path,
+                n.id
+            );
             let heading = if n.heading.is_empty() {
                 String::new()
             } else {
@@ -352,7 +386,24 @@ pub fn search(r: &SearchResults, color: bool) {
                 "     {heading}{}",
                 highlight(&n.snippet.replace('\n', " "), &n.highlights, color)
             );
+            let reason = if similar {
+                format!("similarity {:.3}", n.score)
+            } else {
+                why(&n.why, n.below_cutoff)
+            };
+            println!("     {reason}");
         }
+    }
+    let hidden = r.hidden.photos + r.hidden.notes;
+    if hidden > 0
+        && r.photos.iter().all(|p| !p.below_cutoff)
+        && r.notes.iter().all(|n| !n.below_cutoff)
+    {
+        println!(
+            "\n{hidden} weaker {} hidden (--all shows {})",
+            if hidden == 1 { "match" } else { "matches" },
+            if hidden == 1 { "it" } else { "them" }
+        );
     }
 }
 

@@ -20,6 +20,16 @@ pub struct Settings {
     pub limits: Limits,
     /// Which models embed the library, where they run, whether the network may be used.
     pub models: crate::embed::select::ModelSettings,
+    /// How search ranks.
+    pub search: SearchSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSettings {
+    /// How keyword and meaning rankings are combined per group: "rrf" (reciprocal-rank
+    /// fusion, the default: measured best on the test sets, see the README) or "weighted".
+    pub fusion: crate::search::fuse::Fusion,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

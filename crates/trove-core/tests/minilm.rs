@@ -3,15 +3,12 @@
 //! unpacks it and passes the folder as `TROVE_TEST_MINILM_DIR`.
 //!
 //! Shows that Trove's vectors are sentence-transformers' vectors (reference computed by
-//! `scripts/fixtures/minilm_reference.py`), and that paraphrases find the right note where
-//! keyword search cannot.
+//! `scripts/fixtures/minilm_reference.py`). What the model does for search is in
+//! `tests/hybrid.rs`.
 
 use std::path::{Path, PathBuf};
 
-use trove_core::api::SearchRequest;
 use trove_core::embed::{Model, Purpose, Role, Selected, models};
-use trove_core::index::VectorIndex;
-use trove_core::{Library, Settings};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -71,64 +68,4 @@ fn vectors_match_sentence_transformers() {
         worst < 2e-5,
         "vectors differ from sentence-transformers by {worst}"
     );
-}
-
-/// (query with no word in common with the note, the note it means)
-const PARAPHRASES: &[(&str, &str)] = &[
-    ("taking my cat to the animal doctor", "chelsea-vet-visit.md"),
-    ("old money from antiquity", "coin-collection-inventory.md"),
-    (
-        "how much will fixing up our house cost",
-        "home-renovation-budget.md",
-    ),
-    ("exercise routine for getting fitter", "workout-plan.md"),
-];
-
-#[test]
-fn paraphrases_find_the_note_keywords_cannot() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.models.model = Some("none".into());
-    settings.models.text_model_dir = Some(minilm_dir());
-    settings.models.offline = true;
-    let library = Library::open(dir.path().join("lib"), settings);
-    let report = library
-        .index(&[repo().join("assets/notes")], &mut |_| {})
-        .unwrap();
-    let text_model = report.models[1].id.clone().expect("the text model loaded");
-
-    let conn = rusqlite::Connection::open(dir.path().join("lib/library.db")).unwrap();
-    let index = VectorIndex::load(&conn, &text_model).unwrap();
-    let name_of = |item: i64| -> String {
-        conn.query_row(
-            "SELECT f.name FROM items i JOIN files f ON f.content_id = i.content_id WHERE i.id = ?1",
-            [item],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    for (query, note) in PARAPHRASES {
-        let keyword = library
-            .search(&SearchRequest {
-                query: query.to_string(),
-                kind: None,
-                limit: Some(3),
-            })
-            .unwrap();
-        assert!(
-            keyword
-                .notes
-                .first()
-                .is_none_or(|n| !n.path.ends_with(note)),
-            "keywords alone already find {note} for {query:?}"
-        );
-        let (model, v) = library
-            .query_vectors(query)
-            .unwrap()
-            .text
-            .expect("a text vector");
-        assert_eq!(model, text_model);
-        let best = index.search(&v, 1, |_| true);
-        assert_eq!(name_of(best[0].0), *note, "{query:?}");
-    }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use trove_core::index::VectorIndex;
+use trove_core::index::{Part, VectorIndex};
 use trove_core::{Library, Settings};
 
 fn repo() -> PathBuf {
@@ -43,11 +43,11 @@ fn index_heldout() -> Indexed {
     assert_eq!(report.processed.failed, 0);
 
     let conn = rusqlite::Connection::open(dir.path().join("lib/library.db")).unwrap();
-    let index = VectorIndex::load(&conn, &bridge).unwrap();
+    let index = VectorIndex::load(&conn, &bridge, Part::Photos).unwrap();
     let mut names = HashMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT i.id, f.name FROM items i JOIN files f ON f.content_id = i.content_id
+            "SELECT i.content_id, f.name FROM items i JOIN files f ON f.content_id = i.content_id
              WHERE i.kind = 'photo'",
         )
         .unwrap();
@@ -90,12 +90,12 @@ fn captions() -> Vec<(String, String)> {
 fn top(indexed: &Indexed, query: &str, k: usize) -> Vec<String> {
     let q = indexed.library.query_vectors(query).unwrap();
     let (model, v) = q.bridge.expect("a bridge query vector");
-    assert_eq!(model, indexed.index.model);
+    assert_eq!(model, indexed.index.model());
     indexed
         .index
         .search(&v, k, |_| true)
         .into_iter()
-        .map(|(id, _)| indexed.names[&id].clone())
+        .map(|hit| indexed.names[&hit.content].clone())
         .collect()
 }
 
@@ -183,7 +183,7 @@ fn similar_images_share_colour_and_background() {
             .expect("a vector");
         let nearest = indexed.index.search(&v, 1, |other| other != *id);
         let (c1, b1) = colour_and_background(&captions[name]);
-        let (c2, b2) = colour_and_background(&captions[&indexed.names[&nearest[0].0]]);
+        let (c2, b2) = colour_and_background(&captions[&indexed.names[&nearest[0].content]]);
         total += 1;
         colour += usize::from(c1 == c2);
         background += usize::from(b1 == b2);

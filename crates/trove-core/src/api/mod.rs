@@ -7,7 +7,7 @@
 //! blocking or corrupting it.
 
 mod models;
-mod similar;
+mod search;
 pub mod types;
 mod writer;
 
@@ -21,7 +21,6 @@ use crate::error::{Error, Result};
 use crate::pipeline::{Pipeline, Progress};
 use crate::reconcile::{self, Changes};
 use crate::scan;
-use crate::search;
 use crate::store::{self, Layout, read, write};
 use crate::{paths, pipeline};
 
@@ -70,6 +69,8 @@ pub struct Library {
     layout: Layout,
     settings: Settings,
     loaded: models::LoadedModels,
+    /// Vector indexes kept in memory between queries, brought up to date as rows commit.
+    indexes: crate::index::Indexes,
 }
 
 impl Library {
@@ -79,6 +80,7 @@ impl Library {
             layout: Layout::new(dir),
             settings,
             loaded: Default::default(),
+            indexes: Default::default(),
         }
     }
 
@@ -90,8 +92,20 @@ impl Library {
         &self.settings
     }
 
+    /// A read-only connection, once the schema is current: a library last written by an older
+    /// Trove is migrated first (unless another process is writing, which migrated it already).
     fn reader(&self) -> Result<Option<Connection>> {
-        store::open_reader(&self.layout)
+        match store::open_reader(&self.layout)? {
+            Some(conn) if store::needs_upgrade(&conn)? => {
+                drop(conn);
+                match self.writer("upgrading the library") {
+                    Ok(_) | Err(Error::Busy { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                store::open_reader(&self.layout)
+            }
+            other => Ok(other),
+        }
     }
 
     /// Takes the writer lock; fails with [`Error::Busy`] when another process holds it.
@@ -194,6 +208,9 @@ impl Library {
             models: &models,
         }
         .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
+        let loaded: Vec<&crate::embed::Model> = models.each().collect();
+        crate::search::cutoff::refresh(&writer.conn, &loaded)?;
+        store::vectors::prune_log(&writer.conn)?;
         let counts = read::counts(&writer.conn)?;
         Ok(IndexReport {
             models: model_uses,
@@ -203,22 +220,6 @@ impl Library {
             counts,
             elapsed_ms: started.elapsed().as_millis() as u64,
         })
-    }
-
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
-        let conn = match self.reader()? {
-            Some(conn) => conn,
-            None => empty_db()?,
-        };
-        let mut results = search::keyword(&conn, request)?;
-        if store::vectors::serving(&conn, crate::embed::Role::Bridge)?.is_none() {
-            results.warning = Some(
-                "keyword matches only: no model has embedded this library yet \
-                 (see `trove models` and the warnings of `trove index`)"
-                    .into(),
-            );
-        }
-        Ok(results)
     }
 
     pub fn status(&self) -> Result<Status> {

@@ -1,114 +1,396 @@
-//! Search: answers queries from the store's keyword indexes.
+//! Search: answers a query with two groups of results, photos and notes.
 //!
-//! Keyword search runs BM25 over two FTS5 tables — note chunks (`chunks_fts`) and per-file
-//! names, note titles and photo metadata (`files_fts`) — and groups the results into photos and
-//! notes, one result per distinct content (identical copies are listed under it). All words must
-//! match; when that finds nothing, any meaningful word may.
+//! Each group is ranked on its own (text→image and text→text similarities live on different
+//! scales, so one mixed list would mislead): keyword matches ([`keyword`], BM25) and matches by
+//! meaning (the query vector against the group's [`VectorIndex`]) are fused ([`fuse`]) into one
+//! ranking. Filters ([`filter`]) narrow both before anything is ranked. A match by meaning only
+//! that scores below the model's calibrated cutoff ([`cutoff`]) is hidden unless all results
+//! are asked for. Every result carries why it matched. Results are one per distinct content;
+//! identical copies are listed under it.
 
+pub mod cutoff;
+pub mod filter;
+pub mod fuse;
+pub mod keyword;
 pub mod query;
-pub mod similar;
 pub mod snippet;
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
-use crate::api::types::{NoteHit, PhotoHit, SearchRequest, SearchResults};
+use crate::api::types::{
+    Hidden, KeywordMatch, NoteHit, PhotoHit, SearchResults, SemanticMatch, Why,
+};
 use crate::error::Result;
 use crate::extract::Kind;
-use crate::paths;
+use crate::index::{Hit, VectorIndex};
 use crate::store::read;
+use filter::Scope;
+use fuse::{Fusion, List};
 
 pub const DEFAULT_LIMIT: usize = 20;
-/// Chunks fetched per wanted note: several chunks of one note may outrank other notes.
-const CHUNKS_PER_NOTE: usize = 8;
+/// Candidates taken from each ranking before fusion, at least.
+const MIN_CANDIDATES: usize = 50;
+/// Note passages fetched per wanted note: one note's passages may outrank other notes.
+const PASSAGES_PER_NOTE: usize = 8;
 
-pub fn keyword(conn: &Connection, request: &SearchRequest) -> Result<SearchResults> {
-    let limit = request.limit.unwrap_or(DEFAULT_LIMIT).max(1);
+/// Matching by meaning within one group: a query vector against that group's vectors.
+pub struct Semantic<'a> {
+    pub model: &'a str,
+    pub index: &'a VectorIndex,
+    pub query: &'a [f32],
+    /// The model's calibrated cutoff for this group (none: every match is shown).
+    pub cutoff: Option<f64>,
+}
+
+/// A search, ready to run.
+pub struct Query<'a> {
+    /// The query as shown back.
+    pub label: String,
+    pub mode: &'static str,
+    /// Words for keyword matching ("" for none).
+    pub words: &'a str,
+    pub photos: Option<Semantic<'a>>,
+    pub notes: Option<Semantic<'a>>,
+    /// A content that is not a result (the query photo itself).
+    pub exclude: Option<i64>,
+    pub kind: Option<Kind>,
+    pub limit: usize,
+    /// Include matches below the cutoff (marked).
+    pub all: bool,
+    pub fusion: Fusion,
+    /// What a match by meaning is called in `matched`: "meaning", or "similar".
+    pub semantic_label: &'static str,
+}
+
+pub fn run(conn: &Connection, q: &Query, scope: &Scope) -> Result<SearchResults> {
+    let limit = q.limit.max(1);
+    let candidates = (limit * 3).max(MIN_CANDIDATES);
+    let terms = query::parse(q.words);
+    let fts: Vec<String> = [query::all_of(&terms), query::any_of(&terms)]
+        .into_iter()
+        .flatten()
+        .collect();
     let mut results = SearchResults {
-        query: request.query.clone(),
-        mode: "keyword",
+        query: q.label.clone(),
+        mode: q.mode,
         photos: Vec::new(),
         notes: Vec::new(),
+        hidden: Hidden::default(),
+        filters: scope.labels.clone(),
         notice: None,
         warning: None,
     };
-    let terms = query::parse(&request.query);
-    if terms.is_empty() {
-        results.notice = Some(if request.query.trim().is_empty() {
-            "type something to search for".into()
-        } else {
-            "the query has no words to search for (letters or digits)".into()
-        });
-        return Ok(results);
+    let allowed = |content: i64| scope.allows_content(content) && Some(content) != q.exclude;
+    if q.kind != Some(Kind::Note) {
+        // All words first; any word when that finds nothing.
+        let (mut kw, mut partial) = (Vec::new(), false);
+        for (i, f) in fts.iter().take(keyword_lists(&q.photos)).enumerate() {
+            kw = keyword::photos(conn, f, scope, candidates)?;
+            kw.retain(|m| Some(m.content) != q.exclude);
+            if !kw.is_empty() {
+                partial = i > 0 && terms.len() > 1;
+                break;
+            }
+        }
+        let sem = match &q.photos {
+            Some(s) => s.index.search(s.query, candidates, allowed),
+            None => Vec::new(),
+        };
+        let (hits, hidden) = photo_group(conn, q, scope, (kw, partial), &sem, limit)?;
+        results.photos = hits;
+        results.hidden.photos = hidden;
     }
-    for fts in [query::all_of(&terms), query::any_of(&terms)]
-        .into_iter()
-        .flatten()
-    {
-        if request.kind != Some(Kind::Note) {
-            results.photos = photos(conn, &fts, limit)?;
+    if q.kind != Some(Kind::Photo) {
+        let (mut kw, mut partial) = (Vec::new(), false);
+        for (i, f) in fts.iter().take(keyword_lists(&q.notes)).enumerate() {
+            kw = keyword::notes(conn, f, scope, candidates)?;
+            if !kw.is_empty() {
+                partial = i > 0 && terms.len() > 1;
+                break;
+            }
         }
-        if request.kind != Some(Kind::Photo) {
-            results.notes = notes(conn, &fts, limit)?;
-        }
-        if !results.photos.is_empty() || !results.notes.is_empty() {
-            break;
-        }
+        let sem = match &q.notes {
+            Some(s) => best_passages(s.index.search(
+                s.query,
+                candidates * PASSAGES_PER_NOTE,
+                allowed,
+            )),
+            None => Vec::new(),
+        };
+        let (hits, hidden) = note_group(conn, q, scope, (kw, partial), &sem, limit)?;
+        results.notes = hits;
+        results.hidden.notes = hidden;
+    }
+    let hidden = results.hidden.photos + results.hidden.notes;
+    if results.photos.is_empty() && results.notes.is_empty() && hidden > 0 {
+        results.notice = Some(format!(
+            "nothing matches “{}” closely enough; {hidden} weaker {} hidden (show all to see them)",
+            q.label,
+            if hidden == 1 {
+                "match is"
+            } else {
+                "matches are"
+            }
+        ));
     }
     Ok(results)
 }
 
-/// A file-level keyword match (name, title, metadata).
-struct FileMatch {
-    file_id: i64,
-    content_id: i64,
-    score: f64,
-    matched: Vec<&'static str>,
+/// Which keyword queries a group tries: all words, then (matching by keyword alone) any word.
+/// With matching by meaning, results with only some of the words are left to meaning: fused
+/// in, they pushed paraphrase matches down (measured in `tests/hybrid.rs`, see the README).
+fn keyword_lists(semantic: &Option<Semantic>) -> usize {
+    if semantic.is_some() { 1 } else { 2 }
 }
 
-fn file_matches(conn: &Connection, fts: &str, kind: Kind, limit: usize) -> Result<Vec<FileMatch>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id, f.content_id, bm25(files_fts, 2.0, 3.0, 1.0) AS rank,
-                highlight(files_fts, 0, char(2), char(3)),
-                highlight(files_fts, 1, char(2), char(3)),
-                highlight(files_fts, 2, char(2), char(3))
-         FROM files_fts JOIN files f ON f.id = files_fts.rowid
-         WHERE files_fts MATCH ?1 AND f.state = 'indexed' AND f.kind = ?2
-         ORDER BY rank LIMIT ?3",
-    )?;
-    let rows = stmt
-        .query_map(params![fts, kind.as_str(), limit as i64], |r| {
-            let mut matched = Vec::new();
-            for (column, label) in [(3, "name"), (4, "title"), (5, "metadata")] {
-                if r.get::<_, String>(column)?.contains(snippet::OPEN) {
-                    matched.push(label);
-                }
+/// A note's best passage only, best first.
+fn best_passages(hits: Vec<Hit>) -> Vec<Hit> {
+    let mut seen = std::collections::HashSet::new();
+    hits.into_iter()
+        .filter(|h| seen.insert(h.content))
+        .collect()
+}
+
+/// Where one result stands in the rankings it appears in.
+struct Standing {
+    keyword: Option<(usize, f64)>,
+    /// The keyword match has some of the words only (the fallback when none has all).
+    partial: bool,
+    semantic: Option<(usize, Hit)>,
+}
+
+/// Fuses a group's keyword and semantic rankings; returns the contents in order with their
+/// score and standing, and whether the group used meaning at all.
+fn rank_group(
+    (keyword, partial): (&[(i64, f64)], bool),
+    semantic: &[Hit],
+    fusion: Fusion,
+) -> Vec<(i64, f64, Standing)> {
+    let sem: Vec<(i64, f64)> = semantic
+        .iter()
+        .map(|h| (h.content, f64::from(h.score)))
+        .collect();
+    let fused = match (keyword.is_empty(), sem.is_empty()) {
+        // One ranking alone keeps its own scores (BM25, or cosine similarity).
+        (false, true) => keyword.to_vec(),
+        (true, _) => sem.clone(),
+        (false, false) => fuse::fuse(
+            &[
+                List {
+                    items: keyword,
+                    weight: 1.0,
+                },
+                List {
+                    items: &sem,
+                    weight: 1.0,
+                },
+            ],
+            fusion,
+        ),
+    };
+    let kw_rank: HashMap<i64, (usize, f64)> = keyword
+        .iter()
+        .enumerate()
+        .map(|(i, (c, s))| (*c, (i + 1, *s)))
+        .collect();
+    let sem_rank: HashMap<i64, (usize, Hit)> = semantic
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.content, (i + 1, *h)))
+        .collect();
+    fused
+        .into_iter()
+        .map(|(content, score)| {
+            let standing = Standing {
+                keyword: kw_rank.get(&content).copied(),
+                partial,
+                semantic: sem_rank.get(&content).copied(),
+            };
+            (content, score, standing)
+        })
+        .collect()
+}
+
+/// Whether a result matched too weakly to be shown by default: by meaning alone, below the
+/// group's calibrated cutoff. (A keyword match has all the words: it is a match.)
+fn below(standing: &Standing, semantic: Option<&Semantic>) -> bool {
+    let Some(cutoff) = semantic.and_then(|s| s.cutoff) else {
+        return false;
+    };
+    standing.keyword.is_none()
+        && standing
+            .semantic
+            .is_some_and(|(_, hit)| f64::from(hit.score) < cutoff)
+}
+
+fn why(
+    conn: &Connection,
+    scope: &Scope,
+    file: i64,
+    standing: &Standing,
+    fields: &[&'static str],
+    semantic: Option<&Semantic>,
+) -> Result<Why> {
+    Ok(Why {
+        keyword: standing.keyword.map(|(rank, score)| KeywordMatch {
+            rank,
+            score: round(score),
+            fields: fields.to_vec(),
+            all_words: !standing.partial,
+        }),
+        semantic: standing
+            .semantic
+            .zip(semantic)
+            .map(|((rank, hit), s)| SemanticMatch {
+                rank,
+                score: round(f64::from(hit.score)),
+                model: s.model.to_string(),
+                cutoff: s.cutoff.map(round),
+            }),
+        filters: scope.explain(conn, file)?,
+    })
+}
+
+fn photo_group(
+    conn: &Connection,
+    q: &Query,
+    scope: &Scope,
+    (keyword, partial): (Vec<keyword::PhotoMatch>, bool),
+    semantic: &[Hit],
+    limit: usize,
+) -> Result<(Vec<PhotoHit>, usize)> {
+    let kw: Vec<(i64, f64)> = keyword.iter().map(|m| (m.content, m.score)).collect();
+    let matches: HashMap<i64, keyword::PhotoMatch> =
+        keyword.into_iter().map(|m| (m.content, m)).collect();
+    let ranked = rank_group((&kw, partial), semantic, q.fusion);
+    let mut hits = Vec::new();
+    let mut hidden = 0;
+    let shown: Vec<&(i64, f64, Standing)> = ranked
+        .iter()
+        .filter(|(_, _, s)| {
+            let weak = below(s, q.photos.as_ref());
+            hidden += usize::from(weak);
+            q.all || !weak
+        })
+        .take(limit)
+        .collect();
+    let contents: Vec<i64> = shown.iter().map(|(c, _, _)| *c).collect();
+    let files = filter::representatives(conn, scope, &contents)?;
+    for (content, score, standing) in shown {
+        let m = matches.get(content);
+        let file = match m {
+            Some(m) => m.file,
+            None => match files.get(content) {
+                Some((file, _)) => *file,
+                None => continue,
+            },
+        };
+        let fields = m.map_or(Vec::new(), |m| m.fields.clone());
+        let mut matched = fields.clone();
+        if standing.semantic.is_some() {
+            matched.push(q.semantic_label);
+        }
+        let why = why(conn, scope, file, standing, &fields, q.photos.as_ref())?;
+        let mut hit = photo_hit(conn, file, *content, *score, matched)?;
+        hit.below_cutoff = below(standing, q.photos.as_ref());
+        hit.why = why;
+        hits.push(hit);
+    }
+    Ok((hits, hidden))
+}
+
+fn note_group(
+    conn: &Connection,
+    q: &Query,
+    scope: &Scope,
+    (keyword, partial): (Vec<keyword::NoteMatch>, bool),
+    semantic: &[Hit],
+    limit: usize,
+) -> Result<(Vec<NoteHit>, usize)> {
+    let kw: Vec<(i64, f64)> = keyword.iter().map(|m| (m.content, m.score)).collect();
+    let matches: HashMap<i64, keyword::NoteMatch> =
+        keyword.into_iter().map(|m| (m.content, m)).collect();
+    let ranked = rank_group((&kw, partial), semantic, q.fusion);
+    let mut hidden = 0;
+    let shown: Vec<&(i64, f64, Standing)> = ranked
+        .iter()
+        .filter(|(_, _, s)| {
+            let weak = below(s, q.notes.as_ref());
+            hidden += usize::from(weak);
+            q.all || !weak
+        })
+        .take(limit)
+        .collect();
+    let contents: Vec<i64> = shown.iter().map(|(c, _, _)| *c).collect();
+    let files = filter::representatives(conn, scope, &contents)?;
+    let mut hits = Vec::new();
+    for (content, score, standing) in shown {
+        let m = matches.get(content);
+        let (file, path) = match (m.and_then(|m| m.file), files.get(content)) {
+            (Some(file), _) => (file, file_path(conn, file)?),
+            (None, Some((file, path))) => (*file, path.clone()),
+            (None, None) => continue,
+        };
+        let fields = m.map_or(Vec::new(), |m| m.fields.clone());
+        let mut matched = fields.clone();
+        if standing.semantic.is_some() {
+            matched.push(q.semantic_label);
+        }
+        // The passage that matched the words, highlighted; else the one closest in meaning;
+        // else (a title or name match) the note's opening.
+        let passage_item = standing.semantic.map(|(_, h)| h.item);
+        let (snippet, highlights, heading) = match (
+            m.and_then(|m| m.passage.as_ref()),
+            passage_item,
+        ) {
+            (Some((heading, marked)), _) => {
+                let (text, ranges) = snippet::unmark(marked);
+                (text, ranges, heading.clone())
             }
-            Ok(FileMatch {
-                file_id: r.get(0)?,
-                content_id: r.get(1)?,
-                score: -r.get::<_, f64>(2)?,
-                matched,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+            (None, Some(item)) => {
+                let (text, heading): (String, String) = conn.query_row(
+                    "SELECT text, heading FROM items WHERE id = ?1",
+                    [item],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                (snippet::opening(&text, 160), Vec::new(), heading)
+            }
+            (None, None) => {
+                let text: String = conn.query_row(
+                    "SELECT coalesce((SELECT text FROM items WHERE content_id = ?1 ORDER BY ord LIMIT 1), '')",
+                    [content],
+                    |r| r.get(0),
+                )?;
+                (snippet::opening(&text, 160), Vec::new(), String::new())
+            }
+        };
+        let title: String = conn.query_row(
+            "SELECT coalesce(title, '') FROM contents WHERE id = ?1",
+            [content],
+            |r| r.get(0),
+        )?;
+        hits.push(NoteHit {
+            id: file,
+            path,
+            title,
+            score: round(*score),
+            snippet,
+            highlights,
+            heading,
+            matched,
+            why: why(conn, scope, file, standing, &fields, q.notes.as_ref())?,
+            below_cutoff: below(standing, q.notes.as_ref()),
+            copies: read::copies(conn, file, *content)?,
+        });
+    }
+    Ok((hits, hidden))
 }
 
 /// The file shown for a content: the first indexed path.
 pub(crate) fn representative(conn: &Connection, content_id: i64) -> Result<Option<(i64, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, path FROM files WHERE content_id = ?1 AND state = 'indexed' ORDER BY id LIMIT 1",
-    )?;
-    let mut rows = stmt.query([content_id])?;
-    Ok(match rows.next()? {
-        Some(r) => Some((
-            r.get(0)?,
-            paths::display(&paths::from_bytes(&r.get::<_, Vec<u8>>(1)?)),
-        )),
-        None => None,
-    })
+    Ok(filter::representatives(conn, &Scope::default(), &[content_id])?.remove(&content_id))
 }
 
 fn file_path(conn: &Connection, file_id: i64) -> Result<String> {
@@ -116,7 +398,7 @@ fn file_path(conn: &Connection, file_id: i64) -> Result<String> {
         conn.query_row("SELECT path FROM files WHERE id = ?1", [file_id], |r| {
             r.get(0)
         })?;
-    Ok(paths::display(&paths::from_bytes(&bytes)))
+    Ok(crate::paths::display(&crate::paths::from_bytes(&bytes)))
 }
 
 pub(crate) fn round(score: f64) -> f64 {
@@ -150,123 +432,8 @@ pub(crate) fn photo_hit(
         taken_at,
         camera,
         matched,
+        why: Why::default(),
+        below_cutoff: false,
         copies: read::copies(conn, file_id, content_id)?,
     })
-}
-
-fn photos(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<PhotoHit>> {
-    let mut seen = HashMap::new();
-    let mut hits: Vec<PhotoHit> = Vec::new();
-    for m in file_matches(conn, fts, Kind::Photo, limit * 4)? {
-        if seen.contains_key(&m.content_id) {
-            continue;
-        }
-        seen.insert(m.content_id, hits.len());
-        hits.push(photo_hit(
-            conn,
-            m.file_id,
-            m.content_id,
-            m.score,
-            m.matched,
-        )?);
-        if hits.len() == limit {
-            break;
-        }
-    }
-    Ok(hits)
-}
-
-struct ChunkMatch {
-    score: f64,
-    heading: String,
-    snippet: String,
-}
-
-fn notes(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<NoteHit>> {
-    // Best chunk per content.
-    let mut chunks: HashMap<i64, ChunkMatch> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.content_id, i.heading, bm25(chunks_fts, 1.0, 0.5) AS rank,
-                snippet(chunks_fts, 0, char(2), char(3), '…', 24)
-         FROM chunks_fts JOIN items i ON i.id = chunks_fts.rowid
-         WHERE chunks_fts MATCH ?1
-           AND EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id AND f.state = 'indexed')
-         ORDER BY rank LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![fts, (limit * CHUNKS_PER_NOTE) as i64], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            ChunkMatch {
-                heading: r.get(1)?,
-                score: -r.get::<_, f64>(2)?,
-                snippet: r.get(3)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (content_id, m) = row?;
-        chunks.entry(content_id).or_insert(m);
-    }
-    let files: Vec<FileMatch> = file_matches(conn, fts, Kind::Note, limit * 4)?;
-    let mut by_content: HashMap<i64, FileMatch> = HashMap::new();
-    for m in files {
-        by_content.entry(m.content_id).or_insert(m);
-    }
-
-    let mut content_ids: Vec<i64> = chunks.keys().chain(by_content.keys()).copied().collect();
-    content_ids.sort_unstable();
-    content_ids.dedup();
-    let mut hits = Vec::with_capacity(content_ids.len());
-    for content_id in content_ids {
-        let chunk = chunks.remove(&content_id);
-        let file = by_content.remove(&content_id);
-        let (file_id, path) = match &file {
-            Some(f) => (f.file_id, file_path(conn, f.file_id)?),
-            None => match representative(conn, content_id)? {
-                Some(found) => found,
-                None => continue,
-            },
-        };
-        let (title, first_chunk): (String, String) = conn.query_row(
-            "SELECT coalesce(c.title, ''),
-                    coalesce((SELECT text FROM items WHERE content_id = c.id ORDER BY ord LIMIT 1), '')
-             FROM contents c WHERE c.id = ?1",
-            [content_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut matched = Vec::new();
-        if chunk.is_some() {
-            matched.push("text");
-        }
-        if let Some(f) = &file {
-            matched.extend(f.matched.iter().copied());
-        }
-        let score =
-            chunk.as_ref().map_or(0.0, |c| c.score) + file.as_ref().map_or(0.0, |f| f.score);
-        let (snippet, highlights, heading) = match chunk {
-            Some(c) => {
-                let (text, ranges) = snippet::unmark(&c.snippet);
-                (text, ranges, c.heading)
-            }
-            None => (
-                snippet::opening(&first_chunk, 160),
-                Vec::new(),
-                String::new(),
-            ),
-        };
-        hits.push(NoteHit {
-            id: file_id,
-            path,
-            title,
-            score: round(score),
-            snippet,
-            highlights,
-            heading,
-            matched,
-            copies: read::copies(conn, file_id, content_id)?,
-        });
-    }
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.path.cmp(&b.path)));
-    hits.truncate(limit);
-    Ok(hits)
 }

@@ -1,0 +1,340 @@
+//! The facade's queries: `search` (words, a photo to search like, or both) and `similar` (a
+//! photo → similar photos and related notes). Both resolve what they need — query vectors
+//! from the serving models, the in-memory vector indexes, the calibrated cutoffs, the filter
+//! scope — and hand one [`search::Query`] to the search module.
+
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{ItemRef, Library, SearchRequest, SearchResults, empty_db};
+use crate::embed::{self, Role};
+use crate::error::{Error, Result};
+use crate::index::{Part, VectorIndex};
+use crate::search::{self, Semantic, cutoff, filter};
+use crate::store::vectors;
+
+/// Weight of the words against the photo in a composite query, unless asked otherwise.
+pub const DEFAULT_TEXT_WEIGHT: f32 = 0.5;
+
+/// A photo to search by: its vector, and its content when it is in the library.
+struct PhotoQuery {
+    model: String,
+    vector: Vec<f32>,
+    same: Option<i64>,
+}
+
+impl Library {
+    /// Photos and notes matching words (by keyword and by meaning), a photo (`like`), or both.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let like = request
+            .like
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| ItemRef::parse(std::ffi::OsStr::new(l)));
+        self.search_by(request, like.as_ref())
+    }
+
+    /// Photos similar to a photo, and the notes related to it: `trove similar`. The photo is a
+    /// library file (by id or path) or any image file (a dragged-in photo).
+    pub fn similar(&self, target: &ItemRef, limit: usize) -> Result<SearchResults> {
+        let request = SearchRequest {
+            limit: Some(limit),
+            ..Default::default()
+        };
+        self.search_by(&request, Some(target))
+    }
+
+    /// [`Library::search`] with the photo to search like given as an [`ItemRef`] (a path that
+    /// need not be UTF-8); `request.like` is ignored.
+    pub fn search_by(
+        &self,
+        request: &SearchRequest,
+        like: Option<&ItemRef>,
+    ) -> Result<SearchResults> {
+        let conn = match self.reader()? {
+            Some(conn) => conn,
+            None => empty_db()?,
+        };
+        let words = request.query.trim();
+        let limit = request.limit.unwrap_or(search::DEFAULT_LIMIT);
+        let photo = like.map(|l| self.photo_query(&conn, l)).transpose()?;
+        if words.is_empty() && photo.is_none() {
+            return Ok(SearchResults {
+                query: String::new(),
+                mode: "keyword",
+                photos: Vec::new(),
+                notes: Vec::new(),
+                hidden: Default::default(),
+                filters: Vec::new(),
+                notice: Some("type something to search for".into()),
+                warning: None,
+            });
+        }
+        let weight = request.text_weight.unwrap_or(DEFAULT_TEXT_WEIGHT);
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(Error::Invalid(format!(
+                "the text weight must be between 0 and 1, not {weight}"
+            )));
+        }
+        let scope = filter::scope(&conn, &request.filters, request.kind)?;
+        let texts = if words.is_empty() {
+            Default::default()
+        } else {
+            self.query_vectors(words)?
+        };
+        let index = |model: &str, part: Part| -> Result<(Arc<VectorIndex>, Option<f64>)> {
+            Ok((
+                self.indexes.get(&conn, model, part)?,
+                cutoff::load(&conn, model, part)?,
+            ))
+        };
+
+        // Photos: the text vector, the photo's vector, or their weighted combination.
+        let photo_vector: Option<(String, Vec<f32>, bool)> = match (&photo, &texts.bridge) {
+            (Some(p), Some((_, t))) => {
+                let index = self.indexes.get(&conn, &p.model, Part::Photos)?;
+                Some((
+                    p.model.clone(),
+                    combine(&index, &p.vector, t, weight),
+                    false,
+                ))
+            }
+            (Some(p), None) => Some((p.model.clone(), p.vector.clone(), false)),
+            (None, Some((model, t))) => Some((model.clone(), t.clone(), true)),
+            (None, None) => None,
+        };
+        let photos = match &photo_vector {
+            Some((model, _, calibrated)) => {
+                let (idx, cut) = index(model, Part::Photos)?;
+                Some((idx, cut.filter(|_| *calibrated)))
+            }
+            None => None,
+        };
+        // Notes: words by the text model (else the bridge); a photo alone by the bridge.
+        let note_vector: Option<(String, Vec<f32>, bool)> = match (&texts.text, &texts.bridge) {
+            (Some((m, v)), _) | (None, Some((m, v))) => Some((m.clone(), v.clone(), true)),
+            (None, None) => photo
+                .as_ref()
+                .map(|p| (p.model.clone(), p.vector.clone(), false)),
+        };
+        let notes = match &note_vector {
+            Some((model, _, calibrated)) => {
+                let (idx, cut) = index(model, Part::Chunks)?;
+                Some((idx, cut.filter(|_| *calibrated)))
+            }
+            None => None,
+        };
+
+        let label = match (like, words.is_empty()) {
+            (Some(l), true) => item_label(l),
+            (Some(l), false) => format!("{words} (like {})", item_label(l)),
+            (None, _) => words.to_string(),
+        };
+        let q = search::Query {
+            label,
+            mode: match (&photo, words.is_empty()) {
+                (Some(_), true) => "similar",
+                (Some(_), false) => "composite",
+                (None, _) if photo_vector.is_some() || note_vector.is_some() => "hybrid",
+                (None, _) => "keyword",
+            },
+            words,
+            photos: semantic(&photo_vector, &photos),
+            notes: semantic(&note_vector, &notes),
+            exclude: photo.as_ref().and_then(|p| p.same),
+            kind: request.kind,
+            limit,
+            all: request.all,
+            fusion: self.settings.search.fusion,
+            semantic_label: if photo.is_some() && words.is_empty() {
+                "similar"
+            } else {
+                "meaning"
+            },
+        };
+        let mut results = search::run(&conn, &q, &scope)?;
+        if let Some(same) = photo.as_ref().and_then(|p| p.same) {
+            results.notice = same_photo_notice(&conn, same)?.or(results.notice);
+        }
+        let by_meaning = q.photos.is_some() || q.notes.is_some();
+        if !words.is_empty() && search::query::parse(words).is_empty() {
+            results.notice.get_or_insert_with(|| {
+                if by_meaning {
+                    "no words to match by keyword (letters or digits); matched by meaning only"
+                } else {
+                    "the query has no words to search for (letters or digits)"
+                }
+                .into()
+            });
+        }
+        let fix = "(see `trove models` and the warnings of `trove index`)";
+        results.warning = match (
+            vectors::serving(&conn, Role::Bridge)?.is_some(),
+            vectors::serving(&conn, Role::Text)?.is_some(),
+        ) {
+            (false, false) => Some(format!(
+                "keyword matches only: no model has embedded this library yet {fix}"
+            )),
+            (false, true) if request.kind != Some(crate::extract::Kind::Note) => Some(format!(
+                "photos match by name and metadata only: no image model has embedded this \
+                 library yet {fix}"
+            )),
+            _ => None,
+        };
+        Ok(results)
+    }
+
+    /// The vector of a photo to search by, through the serving bridge model: a library file's
+    /// stored vector, or any image file embedded now.
+    fn photo_query(&self, conn: &Connection, target: &ItemRef) -> Result<PhotoQuery> {
+        let no_model = || {
+            Error::Invalid(
+                "searching by a photo needs a model, and none has embedded this library yet \
+                 (see `trove models` and the warnings of `trove index`)"
+                    .into(),
+            )
+        };
+        let model = vectors::serving(conn, Role::Bridge)?.ok_or_else(no_model)?;
+        let label = item_label(target);
+        // A library file: its content (left out of the results) and stored vector.
+        let file = match target {
+            ItemRef::Id(id) => Some(*id),
+            ItemRef::Path(p) => {
+                let canonical = p.canonicalize().unwrap_or_else(|_| p.clone());
+                crate::store::read::file_by_path(conn, &canonical)?
+            }
+        };
+        let content: Option<(i64, String)> = match file {
+            Some(id) => conn
+                .query_row(
+                    "SELECT content_id, kind FROM files WHERE id = ?1 AND content_id IS NOT NULL",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+            None => None,
+        };
+        let (same, stored) = match content {
+            Some((_, kind)) if kind != "photo" => {
+                return Err(Error::Invalid(format!("{label} is a note, not a photo")));
+            }
+            Some((content_id, _)) => (
+                Some(content_id),
+                stored_vector(conn, &model.id, content_id)?,
+            ),
+            None if matches!(target, ItemRef::Id(_)) => {
+                return Err(Error::NotFound(format!("no indexed file with id {label}")));
+            }
+            None => (None, None),
+        };
+        let (vector, same) = match (stored, target) {
+            (Some(v), _) => (v, same),
+            (None, ItemRef::Path(path)) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?;
+                let (id, v) = self
+                    .image_bytes_vector(&bytes, path)?
+                    .ok_or_else(no_model)?;
+                if id != model.id {
+                    return Err(no_model());
+                }
+                // A photo from outside the library may still be a byte-identical copy of one
+                // inside.
+                let same = match same {
+                    Some(content) => Some(content),
+                    None => crate::store::write::find_content(
+                        conn,
+                        blake3::hash(&bytes).as_bytes(),
+                        crate::extract::Reader::Image,
+                    )?,
+                };
+                (v, same)
+            }
+            (None, ItemRef::Id(_)) => {
+                return Err(Error::Invalid(format!(
+                    "photo {label} has no vector yet; run `trove index` to embed it"
+                )));
+            }
+        };
+        Ok(PhotoQuery {
+            model: model.id,
+            vector,
+            same,
+        })
+    }
+}
+
+fn item_label(item: &ItemRef) -> String {
+    match item {
+        ItemRef::Id(id) => id.to_string(),
+        ItemRef::Path(p) => crate::paths::display(p),
+    }
+}
+
+/// The composite query vector: `(1 − w)·photo/σ_photo + w·text/σ_text`, normalised, where σ is
+/// the spread of that query's scores over the library's photos. Image→image similarities vary
+/// several times more than text→image ones (the modality gap), so adding the raw vectors would
+/// let the photo drown the words; dividing by each spread weighs them as the user asked.
+fn combine(index: &VectorIndex, photo: &[f32], text: &[f32], text_weight: f32) -> Vec<f32> {
+    let spread = |q: &[f32]| {
+        let scores: Vec<f32> = index.scores(q, |_| true).iter().map(|h| h.score).collect();
+        let n = scores.len().max(1) as f32;
+        let mean = scores.iter().sum::<f32>() / n;
+        let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f32>() / n;
+        // A library of one photo has no spread: fall back to the plain sum.
+        if var > 1e-12 { var.sqrt() } else { 1.0 }
+    };
+    let (wp, wt) = (
+        (1.0 - text_weight) / spread(photo),
+        text_weight / spread(text),
+    );
+    let mut v: Vec<f32> = photo
+        .iter()
+        .zip(text)
+        .map(|(p, t)| wp * p + wt * t)
+        .collect();
+    embed::normalise(&mut v);
+    v
+}
+
+/// "same photo: a.jpg, copy.jpg" — the query photo's own files, which are not results.
+fn same_photo_notice(conn: &Connection, content_id: i64) -> Result<Option<String>> {
+    let paths: Vec<String> = match search::representative(conn, content_id)? {
+        Some((file_id, path)) => std::iter::once(path)
+            .chain(crate::store::read::copies(conn, file_id, content_id)?)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok((!paths.is_empty()).then(|| format!("same photo: {}", paths.join(", "))))
+}
+
+/// The stored bridge vector of a photo content.
+fn stored_vector(conn: &Connection, model: &str, content_id: i64) -> Result<Option<Vec<f32>>> {
+    Ok(conn
+        .query_row(
+            "SELECT v.vector FROM vectors v JOIN items i ON i.id = v.item_id
+             WHERE v.model = ?1 AND i.content_id = ?2 AND i.kind = 'photo'",
+            rusqlite::params![model, content_id],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .optional()?
+        .map(|b| embed::from_blob(&b)))
+}
+
+/// A group's matching by meaning, when it has a query vector and an index.
+fn semantic<'a>(
+    vector: &'a Option<(String, Vec<f32>, bool)>,
+    index: &'a Option<(Arc<VectorIndex>, Option<f64>)>,
+) -> Option<Semantic<'a>> {
+    vector
+        .as_ref()
+        .zip(index.as_ref())
+        .map(|((model, query, _), (index, cutoff))| Semantic {
+            model: model.as_str(),
+            index: index.as_ref(),
+            query: query.as_slice(),
+            cutoff: *cutoff,
+        })
+}

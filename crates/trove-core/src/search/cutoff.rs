@@ -1,0 +1,157 @@
+//! The relevance cutoff: how similar a match by meaning must be to count as a match.
+//!
+//! Cosine similarities have no absolute meaning: a CLIP model puts matching captions near 0.3
+//! and anything else near 0.2, a tiny model somewhere else entirely, and the highest score a
+//! query reaches grows with the library. So the cutoff is calibrated per model and per group on
+//! the library itself: queries that mean nothing (strings of letters no language uses) are run
+//! against the group's vectors, and the best score any of them reaches is the cutoff. A real
+//! match must beat what noise reaches on this model and this library. The same rule serves
+//! every family (SigLIP's sigmoid would give probabilities, but its bias was trained on web
+//! pairs, not on one person's library); the calibration is redone whenever the number of
+//! vectors changed since.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::embed::{Model, Role, tokenize::Purpose};
+use crate::error::Result;
+use crate::index::{Part, VectorIndex};
+use crate::store::vectors;
+
+/// How many meaningless queries calibrate a cutoff.
+const NULL_QUERIES: usize = 32;
+
+/// Letter strings that mean nothing in any language, the same on every run.
+pub fn null_queries() -> Vec<String> {
+    const LETTERS: &[u8] = b"bcdfghjklmnpqrstvwxzq";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        // xorshift64*: any fixed generator will do; the queries only need to be meaningless.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
+    };
+    (0..NULL_QUERIES)
+        .map(|_| {
+            let words = 2 + next(2);
+            (0..words)
+                .map(|_| {
+                    let len = 4 + next(4);
+                    (0..len)
+                        .map(|_| LETTERS[next(LETTERS.len() as u64) as usize] as char)
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn kind(part: Part) -> &'static str {
+    match part {
+        Part::Photos => "photo",
+        Part::Chunks => "chunk",
+    }
+}
+
+/// The cutoff of `model` for `part`, when calibrated.
+pub fn load(conn: &Connection, model: &str, part: Part) -> Result<Option<f64>> {
+    Ok(conn
+        .query_row(
+            "SELECT score FROM cutoffs WHERE model = ?1 AND kind = ?2",
+            params![model, kind(part)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The best score the null query vectors reach on `index`.
+pub fn calibrate(nulls: &[Vec<f32>], index: &VectorIndex) -> Option<f64> {
+    nulls
+        .iter()
+        .filter_map(|q| {
+            index
+                .search(q, 1, |_| true)
+                .first()
+                .map(|h| f64::from(h.score))
+        })
+        .reduce(f64::max)
+}
+
+/// Recalibrates the cutoffs of the loaded models that search serves, where their vectors
+/// changed since the last calibration; forgets those of models the library no longer has.
+pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
+    conn.execute(
+        "DELETE FROM cutoffs WHERE model NOT IN (SELECT id FROM models)",
+        [],
+    )?;
+    for model in models {
+        let id = &model.info.id;
+        let serving = vectors::serving(conn, model.info.role)?;
+        if serving.is_none_or(|s| s.id != *id) {
+            continue;
+        }
+        let parts: &[Part] = match model.info.role {
+            Role::Bridge => &[Part::Photos, Part::Chunks],
+            Role::Text => &[Part::Chunks],
+        };
+        let mut nulls: Option<Vec<Vec<f32>>> = None;
+        for &part in parts {
+            let index = VectorIndex::load(conn, id, part)?;
+            let stored: Option<i64> = conn
+                .query_row(
+                    "SELECT items FROM cutoffs WHERE model = ?1 AND kind = ?2",
+                    params![id, kind(part)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if stored == Some(index.len() as i64) {
+                continue;
+            }
+            if nulls.is_none() {
+                let texts = null_queries();
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                nulls = Some(model.embed_texts(&refs, Purpose::Query)?);
+            }
+            match calibrate(nulls.as_deref().unwrap_or_default(), &index) {
+                Some(score) => {
+                    tracing::debug!(model = %id, kind = kind(part), score, "relevance cutoff");
+                    conn.execute(
+                        "INSERT OR REPLACE INTO cutoffs(model, kind, score, items, computed_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            id,
+                            kind(part),
+                            score,
+                            index.len() as i64,
+                            crate::store::now_secs()
+                        ],
+                    )?;
+                }
+                None => {
+                    conn.execute(
+                        "DELETE FROM cutoffs WHERE model = ?1 AND kind = ?2",
+                        params![id, kind(part)],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_queries_are_fixed_and_wordless() {
+        let a = null_queries();
+        assert_eq!(a, null_queries());
+        assert_eq!(a.len(), NULL_QUERIES);
+        for q in &a {
+            assert!(!q.contains(['a', 'e', 'i', 'o', 'u', 'y']), "{q}");
+            assert!(q.split(' ').count() >= 2, "{q}");
+        }
+    }
+}

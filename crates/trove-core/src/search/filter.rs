@@ -1,0 +1,291 @@
+//! Filters: which files a search may return, decided before anything is ranked.
+//!
+//! A search's filters (kind, folder, date, camera, GPS) become one SQL query over the indexed
+//! files; its answer — the files and contents in scope — is handed to the keyword queries (as a
+//! `rarray` table) and to the vector scan (as a predicate), so a match that would rank beyond
+//! the unfiltered top results is still found. A photo's date is its EXIF date when it has one,
+//! else its file's modification time; a note's date is its file's.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, ToSql};
+
+use crate::api::types::Filters;
+use crate::error::{Error, Result};
+use crate::extract::Kind;
+use crate::paths;
+
+/// What a search may return. `None` sets mean "everything indexed".
+#[derive(Debug, Default)]
+pub struct Scope {
+    pub files: Option<HashSet<i64>>,
+    pub contents: Option<HashSet<i64>>,
+    /// The filters in words, for the results.
+    pub labels: Vec<String>,
+    date: bool,
+    camera: bool,
+    gps: bool,
+    folder: Option<String>,
+}
+
+/// The date a file is filtered by, as SQL over `files f JOIN contents c`.
+const DATE_SQL: &str = "coalesce(substr(c.taken_at, 1, 19),
+     strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch'))";
+
+impl Scope {
+    pub fn unfiltered(&self) -> bool {
+        self.files.is_none()
+    }
+
+    pub fn allows_content(&self, content: i64) -> bool {
+        self.contents.as_ref().is_none_or(|c| c.contains(&content))
+    }
+
+    pub fn allows_file(&self, file: i64) -> bool {
+        self.files.as_ref().is_none_or(|f| f.contains(&file))
+    }
+
+    /// The scope's files as an SQL `rarray` parameter (`f.id IN rarray(?)`).
+    pub fn file_array(&self) -> Option<Rc<Vec<Value>>> {
+        self.files
+            .as_ref()
+            .map(|f| Rc::new(f.iter().map(|id| Value::Integer(*id)).collect()))
+    }
+
+    /// The scope's contents as an SQL `rarray` parameter.
+    pub fn content_array(&self) -> Option<Rc<Vec<Value>>> {
+        self.contents
+            .as_ref()
+            .map(|c| Rc::new(c.iter().map(|id| Value::Integer(*id)).collect()))
+    }
+
+    /// How one file passed the filters ("taken 2019-07-12 (EXIF)"), for its explanation.
+    pub fn explain(&self, conn: &Connection, file: i64) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        if self.unfiltered() {
+            return Ok(out);
+        }
+        if let Some(folder) = &self.folder {
+            out.push(format!("in {folder}"));
+        }
+        let (taken, modified, camera, lat, lon): (
+            Option<String>,
+            String,
+            Option<String>,
+            Option<f64>,
+            Option<f64>,
+        ) = conn.query_row(
+            "SELECT c.taken_at, strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch'),
+                        c.camera, c.latitude, c.longitude
+                 FROM files f JOIN contents c ON c.id = f.content_id WHERE f.id = ?1",
+            [file],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        if self.date {
+            out.push(match taken {
+                Some(t) => format!("taken {} (EXIF)", t.get(..10).unwrap_or(&t)),
+                None => format!("file date {}", modified.get(..10).unwrap_or(&modified)),
+            });
+        }
+        if self.camera
+            && let Some(camera) = camera
+        {
+            out.push(format!("camera {camera}"));
+        }
+        if self.gps
+            && let (Some(lat), Some(lon)) = (lat, lon)
+        {
+            out.push(format!("GPS {lat:.4}, {lon:.4}"));
+        }
+        Ok(out)
+    }
+}
+
+/// The files and contents `filters` (and `kind`) allow.
+pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result<Scope> {
+    let mut scope = Scope::default();
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<Box<dyn ToSql>> = Vec::new();
+    let bind = |value: Box<dyn ToSql>, params: &mut Vec<Box<dyn ToSql>>| {
+        params.push(value);
+        format!("?{}", params.len())
+    };
+    if let Some(kind) = kind {
+        let p = bind(Box::new(kind.as_str()), &mut params);
+        conditions.push(format!("f.kind = {p}"));
+        scope.labels.push(format!("{}s only", kind.as_str()));
+    }
+    if let Some(folder) = filters.folder.as_deref().filter(|f| !f.is_empty()) {
+        let dir = folder_key(Path::new(folder))?;
+        let shown = paths::display(&dir);
+        let mut prefix = paths::to_bytes(&dir);
+        if prefix.last() != Some(&b'/') && prefix.last() != Some(&b'\\') {
+            prefix.push(std::path::MAIN_SEPARATOR as u8);
+        }
+        let n = prefix.len();
+        let p = bind(Box::new(prefix), &mut params);
+        conditions.push(format!("substr(f.path, 1, {n}) = {p}"));
+        scope.labels.push(format!("in {shown}"));
+        scope.folder = Some(shown);
+    }
+    for (value, op, word) in [
+        (&filters.after, ">=", "on or after"),
+        (&filters.before, "<", "before"),
+    ] {
+        if let Some(text) = value.as_deref() {
+            let at = parse_date(text)?;
+            let p = bind(Box::new(at.clone()), &mut params);
+            conditions.push(format!("{DATE_SQL} {op} {p}"));
+            scope.labels.push(format!("{word} {text}"));
+            scope.date = true;
+        }
+    }
+    if let Some(camera) = filters.camera.as_deref().filter(|c| !c.trim().is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            camera
+                .trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let p = bind(Box::new(pattern), &mut params);
+        conditions.push(format!("c.camera LIKE {p} ESCAPE '\\'"));
+        scope.labels.push(format!("camera “{}”", camera.trim()));
+        scope.camera = true;
+    }
+    if filters.has_gps {
+        conditions.push("c.latitude IS NOT NULL AND c.longitude IS NOT NULL".into());
+        scope.labels.push("with GPS".into());
+        scope.gps = true;
+    }
+    if conditions.is_empty() {
+        return Ok(scope);
+    }
+    let sql = format!(
+        "SELECT f.id, f.content_id FROM files f JOIN contents c ON c.id = f.content_id
+         WHERE f.state = 'indexed' AND {}",
+        conditions.join(" AND ")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let rows = stmt.query_map(refs.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut files = HashSet::new();
+    let mut contents = HashSet::new();
+    for row in rows {
+        let (file, content): (i64, i64) = row?;
+        files.insert(file);
+        contents.insert(content);
+    }
+    scope.files = Some(files);
+    scope.contents = Some(contents);
+    Ok(scope)
+}
+
+/// The first file in scope of each content, for showing a result by a path that passed the
+/// filters (a copy in another folder did not).
+pub fn representatives(
+    conn: &Connection,
+    scope: &Scope,
+    contents: &[i64],
+) -> Result<HashMap<i64, (i64, String)>> {
+    let mut out = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, path FROM files WHERE content_id = ?1 AND state = 'indexed' ORDER BY id",
+    )?;
+    for &content in contents {
+        let mut rows = stmt.query([content])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if scope.allows_file(id) {
+                let path = paths::display(&paths::from_bytes(&r.get::<_, Vec<u8>>(1)?));
+                out.insert(content, (id, path));
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A folder as stored paths begin: canonical when it exists (as roots are stored), else as
+/// typed, made absolute.
+fn folder_key(dir: &Path) -> Result<PathBuf> {
+    dir.canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .map_err(|e| Error::Invalid(format!("folder {}: {e}", dir.display())))
+}
+
+/// A date or date-time as the SQL comparisons expect it: `YYYY-MM-DDTHH:MM:SS`.
+fn parse_date(text: &str) -> Result<String> {
+    let bad = || {
+        Error::Invalid(format!(
+            "“{text}” is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS"
+        ))
+    };
+    let t = text.trim();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let (date, time) = match t.split_once(['T', ' ']) {
+        Some((d, tm)) => (d, Some(tm)),
+        None => (t, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let (y, m, d) = match parts.as_slice() {
+        [y] if digits(y, 4) => (*y, "01", "01"),
+        [y, m] if digits(y, 4) && digits(m, 2) => (*y, *m, "01"),
+        [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2) => (*y, *m, *d),
+        _ => return Err(bad()),
+    };
+    let (mn, dn): (u32, u32) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    if !(1..=12).contains(&mn) || !(1..=31).contains(&dn) {
+        return Err(bad());
+    }
+    let time = match time {
+        None => "00:00:00".to_string(),
+        Some(tm) => {
+            let fields: Vec<&str> = tm.split(':').collect();
+            if !(2..=3).contains(&fields.len()) || !fields.iter().all(|f| digits(f, 2)) {
+                return Err(bad());
+            }
+            let mut tm = fields.join(":");
+            if fields.len() == 2 {
+                tm.push_str(":00");
+            }
+            tm
+        }
+    };
+    Ok(format!("{y}-{m}-{d}T{time}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_every_accepted_form() {
+        assert_eq!(parse_date("2024").unwrap(), "2024-01-01T00:00:00");
+        assert_eq!(parse_date("2024-06").unwrap(), "2024-06-01T00:00:00");
+        assert_eq!(parse_date("2024-06-12").unwrap(), "2024-06-12T00:00:00");
+        assert_eq!(
+            parse_date("2024-06-12T10:30").unwrap(),
+            "2024-06-12T10:30:00"
+        );
+        assert_eq!(
+            parse_date("2024-06-12 10:30:15").unwrap(),
+            "2024-06-12T10:30:15"
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "24-06-12",
+            "2024-13",
+            "2024-06-32",
+            "2024-6-1",
+        ] {
+            let err = parse_date(bad).unwrap_err().to_string();
+            assert!(err.contains("is not a date"), "{bad}: {err}");
+        }
+    }
+}
