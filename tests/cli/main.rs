@@ -10,3 +10,4 @@ mod crash;
 mod hostile;
 mod models;
 mod reconcile;
+mod search;

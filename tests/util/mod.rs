@@ -130,6 +130,13 @@ impl Dir {
             .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
     }
 
+    /// Copies a file from anywhere (a fixture) to `rel` under `files/`.
+    pub fn copy_in(&self, from: impl AsRef<Path>, rel: impl AsRef<Path>) -> PathBuf {
+        let from = from.as_ref();
+        let bytes = std::fs::read(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+        self.write(rel, bytes)
+    }
+
     pub fn mkdir(&self, rel: impl AsRef<Path>) -> PathBuf {
         let path = self.path(rel);
         std::fs::create_dir_all(&path).unwrap();

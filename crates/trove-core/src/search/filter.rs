@@ -263,6 +263,150 @@ fn parse_date(text: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    /// (id, path, kind, mtime, taken_at, camera, latitude)
+    type Row = (
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<f64>,
+    );
+
+    /// Photos with and without EXIF dates, cameras and GPS, and a note, under /lib/a and /lib/b.
+    fn library() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO roots(id, path, added_at) VALUES (1, CAST('/lib' AS BLOB), 0)",
+            [],
+        )
+        .unwrap();
+        let rows: [Row; 4] = [
+            (
+                1,
+                "/lib/a/exif.jpg",
+                "photo",
+                "2024-03-01",
+                Some("2019-07-12T14:03:22+02:00"),
+                Some("Canon EOS 5D"),
+                Some(48.1),
+            ),
+            (
+                2,
+                "/lib/a/plain.png",
+                "photo",
+                "2019-07-20",
+                None,
+                None,
+                None,
+            ),
+            (
+                3,
+                "/lib/b/phone.jpg",
+                "photo",
+                "2024-03-01",
+                Some("2023-01-05T09:00:00"),
+                Some("Google Pixel 7"),
+                None,
+            ),
+            (4, "/lib/b/note.md", "note", "2019-07-15", None, None, None),
+        ];
+        for (id, path, kind, mtime, taken, camera, lat) in rows {
+            conn.execute(
+                "INSERT INTO contents(id, hash, reader, kind, format, taken_at, camera, latitude, longitude)
+                 VALUES (?1, ?1, 'x', ?2, 'x', ?3, ?4, ?5, ?5)",
+                rusqlite::params![id, kind, taken, camera, lat],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO files(id, root_id, path, name, kind, size, mtime_ns, content_id, state, updated_at)
+                 VALUES (?1, 1, CAST(?2 AS BLOB), ?2, ?3, 1, CAST(strftime('%s', ?4) AS INTEGER) * 1000000000, ?1, 'indexed', 0)",
+                rusqlite::params![id, path, kind, mtime],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn ids(conn: &Connection, filters: Filters, kind: Option<Kind>) -> Vec<i64> {
+        let mut ids: Vec<i64> = scope(conn, &filters, kind)
+            .unwrap()
+            .files
+            .unwrap()
+            .into_iter()
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn exif_date_first_then_file_time() {
+        let conn = library();
+        // July 2019: the EXIF photo (taken then, copied in 2024), the note and the plain
+        // photo by their file times; not the phone photo.
+        let july = Filters {
+            after: Some("2019-07".into()),
+            before: Some("2019-08".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, july.clone(), None), vec![1, 2, 4]);
+        assert_eq!(ids(&conn, july, Some(Kind::Photo)), vec![1, 2]);
+        let recent = Filters {
+            after: Some("2023".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, recent, None), vec![3]);
+        let s = scope(
+            &conn,
+            &Filters {
+                after: Some("2019".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            s.explain(&conn, 1).unwrap(),
+            vec!["taken 2019-07-12 (EXIF)"]
+        );
+        assert_eq!(s.explain(&conn, 2).unwrap(), vec!["file date 2019-07-20"]);
+    }
+
+    #[test]
+    fn camera_gps_and_folder() {
+        let conn = library();
+        let camera = |c: &str| Filters {
+            camera: Some(c.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, camera("pixel"), None), vec![3]);
+        assert_eq!(ids(&conn, camera("CANON eos"), None), vec![1]);
+        assert_eq!(ids(&conn, camera("%"), None), Vec::<i64>::new());
+        let gps = Filters {
+            has_gps: true,
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, gps, None), vec![1]);
+        let folder = Filters {
+            folder: Some("/lib/b".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, folder, None), vec![3, 4]);
+        // A folder whose name starts like another's is not inside it.
+        let prefix = Filters {
+            folder: Some("/lib/a/ex".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&conn, prefix, None), Vec::<i64>::new());
+        assert!(
+            scope(&conn, &Filters::default(), None)
+                .unwrap()
+                .unfiltered()
+        );
+    }
+
     #[test]
     fn dates_in_every_accepted_form() {
         assert_eq!(parse_date("2024").unwrap(), "2024-01-01T00:00:00");
