@@ -19,6 +19,8 @@ use crate::store::vectors;
 
 /// How many meaningless queries calibrate a cutoff.
 const NULL_QUERIES: usize = 32;
+/// The calibration rule's version: a cutoff made by another rule is made again.
+const METHOD: i64 = 2;
 
 /// Letter strings that mean nothing in any language, the same on every run.
 pub fn null_queries() -> Vec<String> {
@@ -108,14 +110,14 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
         let mut nulls: Option<Vec<Vec<f32>>> = None;
         for &part in parts {
             let index = VectorIndex::load(conn, id, part)?;
-            let stored: Option<i64> = conn
+            let stored: Option<(i64, i64)> = conn
                 .query_row(
-                    "SELECT items FROM cutoffs WHERE model = ?1 AND kind = ?2",
+                    "SELECT items, method FROM cutoffs WHERE model = ?1 AND kind = ?2",
                     params![id, kind(part)],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            if stored == Some(index.len() as i64) {
+            if stored == Some((index.len() as i64, METHOD)) {
                 continue;
             }
             if nulls.is_none() {
@@ -127,13 +129,14 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
                 Some(score) => {
                     tracing::debug!(model = %id, kind = kind(part), score, "relevance cutoff");
                     conn.execute(
-                        "INSERT OR REPLACE INTO cutoffs(model, kind, score, items, computed_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT OR REPLACE INTO cutoffs(model, kind, score, items, method, computed_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![
                             id,
                             kind(part),
                             score,
                             index.len() as i64,
+                            METHOD,
                             crate::store::now_secs()
                         ],
                     )?;

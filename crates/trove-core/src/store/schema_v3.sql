@@ -40,6 +40,7 @@ CREATE TABLE cutoffs (
     kind         TEXT NOT NULL CHECK (kind IN ('photo', 'chunk')),
     score        REAL NOT NULL,
     items        INTEGER NOT NULL,
+    method       INTEGER NOT NULL,
     computed_at  INTEGER NOT NULL,
     PRIMARY KEY (model, kind)
 ) WITHOUT ROWID;
