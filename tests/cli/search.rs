@@ -235,18 +235,44 @@ fn a_query_that_means_nothing_returns_nothing_and_says_so() {
         asked - shown
     );
 
-    for query in ["zxqv blorft", "qwpl mnbv trzk"] {
+    // Meaningless queries find nothing. The cutoff is what nine in ten meaningless queries
+    // reach, so a rare one may pass it; these twenty are not Trove's calibration queries.
+    let nonsense = [
+        "zxqv blorft",
+        "qwpl mnbv trzk",
+        "vrxt plomb",
+        "gzzk wuft",
+        "snarfle quop",
+        "blick zorp vemt",
+        "jxq ptyr",
+        "kwub fliz",
+        "drobn yalt",
+        "mzrk tuwv",
+        "plex quorn",
+        "frandle vix",
+        "hubzo kret",
+        "yorp glint",
+        "wexil thrum",
+        "crunth pavo",
+        "zilk morv",
+        "tesp quadr",
+        "nobv krell",
+        "glimph worz",
+    ];
+    let empty: Vec<&str> = nonsense
+        .into_iter()
+        .filter(|q| {
+            let results = dir.trove(&["search", q]).json();
+            names(&results, "photos").is_empty() && names(&results, "notes").is_empty()
+        })
+        .collect();
+    assert!(
+        empty.len() >= 17,
+        "only {} of 20 meaningless queries found nothing",
+        empty.len()
+    );
+    for query in empty.into_iter().take(2) {
         let results = dir.trove(&["search", query]).json();
-        assert_eq!(
-            names(&results, "photos"),
-            Vec::<String>::new(),
-            "{results:#}"
-        );
-        assert_eq!(
-            names(&results, "notes"),
-            Vec::<String>::new(),
-            "{results:#}"
-        );
         assert!(results["hidden"]["photos"].as_u64().unwrap() > 0);
         assert!(
             results["notice"]
@@ -604,8 +630,8 @@ fn odd_queries_never_fail() {
         let results = dir.trove(&["search", query]).json();
         assert!(results["photos"].is_array(), "{query:?}: {results:#}");
     }
-    // The long query is cut to the model's 77 tokens and still finds the red circle.
-    let results = dir.trove(&["search", &long]).json();
+    // The long query is cut to the model's 77 tokens and still ranks the red circle first.
+    let results = dir.trove(&["search", &long, "--all", "-n", "3"]).json();
     assert_eq!(
         names(&results, "photos").first(),
         Some(&render("a red circle on a blue background"))
