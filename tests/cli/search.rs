@@ -288,6 +288,10 @@ fn a_query_that_means_nothing_returns_nothing_and_says_so() {
         let photos = all["photos"].as_array().unwrap();
         assert_eq!(photos.len(), 3);
         assert!(photos.iter().all(|p| p["below_cutoff"] == true), "{all:#}");
+        assert_eq!(
+            all["hidden"]["photos"], 0,
+            "nothing is hidden when all are shown"
+        );
         let human = dir.trove(&["search", query, "--all", "-n", "3"]).stdout();
         assert!(
             human.contains("weak match") && human.contains("below the cutoff"),
@@ -354,12 +358,14 @@ fn filters_apply_before_the_top_results_are_taken() {
         names(&notes, "notes").first().map(String::as_str),
         Some("red.txt")
     );
-    // A date that is not one is the user's mistake.
-    let run = dir
-        .trove(&["search", query, "--after", "last week"])
-        .fails();
-    assert_eq!(run.code, Some(2), "{run}");
-    assert!(run.stderr.contains("is not a date"), "{run}");
+    // A date that is not one is the user's mistake, with or without words.
+    for words in [query, ""] {
+        let run = dir
+            .trove(&["search", words, "--after", "last week"])
+            .fails();
+        assert_eq!(run.code, Some(2), "{run}");
+        assert!(run.stderr.contains("is not a date"), "{run}");
+    }
 }
 
 #[test]
@@ -667,4 +673,62 @@ fn odd_queries_never_fail() {
         assert_eq!(run.code, Some(2), "{run}");
         assert!(run.stderr.contains(says), "{file}: {run}");
     }
+}
+
+#[test]
+fn photos_on_an_unplugged_drive_are_not_results() {
+    // Two folders; the second goes away (as an unplugged drive): its photos are kept as
+    // missing, with their vectors, but are never results, and never take a result's place.
+    let dir = Dir::new();
+    let mut files: Vec<String> = captions().into_keys().collect();
+    files.sort();
+    for (i, file) in files.iter().enumerate() {
+        let half = if i % 2 == 0 { "a" } else { "b" };
+        dir.copy_in(
+            format!("{}/heldout/{file}", synthetic()),
+            format!("{half}/{file}"),
+        );
+    }
+    dir.index(&[
+        "files/a",
+        "files/b",
+        "--model-dir",
+        TINY_CLIP,
+        "--text-model",
+        "none",
+    ]);
+    std::fs::rename(dir.path("b"), dir.root().join("b-unplugged")).unwrap();
+    let report = dir.index::<&str>(&[]);
+    assert_eq!(report["changes"]["missing"], 180, "{report:#}");
+    let results = dir
+        .trove(&[
+            "search",
+            "a red circle on a blue background",
+            "--all",
+            "-n",
+            "5",
+        ])
+        .json();
+    let photos = results["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 5, "{results:#}");
+    for (i, p) in photos.iter().enumerate() {
+        assert!(
+            p["path"].as_str().unwrap().contains("/files/a/"),
+            "{results:#}"
+        );
+        assert_eq!(
+            p["why"]["semantic"]["rank"],
+            i + 1,
+            "ranks count results only"
+        );
+    }
+}
+
+#[test]
+fn a_library_with_nothing_yet_answers_filtered_searches() {
+    let dir = Dir::new();
+    let results = dir
+        .trove(&["search", "anything", "--kind", "photo", "--in", "files"])
+        .json();
+    assert_eq!(results["photos"], Value::Array(Vec::new()), "{results:#}");
 }

@@ -395,10 +395,7 @@ pub fn search(r: &SearchResults, color: bool) {
         }
     }
     let hidden = r.hidden.photos + r.hidden.notes;
-    if hidden > 0
-        && r.photos.iter().all(|p| !p.below_cutoff)
-        && r.notes.iter().all(|n| !n.below_cutoff)
-    {
+    if hidden > 0 {
         println!(
             "\n{hidden} weaker {} hidden (--all shows {})",
             if hidden == 1 { "match" } else { "matches" },

@@ -98,11 +98,20 @@ impl Library {
         match store::open_reader(&self.layout)? {
             Some(conn) if store::needs_upgrade(&conn)? => {
                 drop(conn);
-                match self.writer("upgrading the library") {
-                    Ok(_) | Err(Error::Busy { .. }) => {}
-                    Err(e) => return Err(e),
+                let upgrade = self.writer("upgrading the library");
+                let conn = store::open_reader(&self.layout)?;
+                match conn {
+                    Some(conn) if store::needs_upgrade(&conn)? => Err(Error::Invalid(format!(
+                        "the library at {} was written by an older Trove and could not be \
+                         upgraded ({}); run `trove index` where it can be written",
+                        self.layout.dir.display(),
+                        match upgrade {
+                            Err(e) => e.to_string(),
+                            Ok(_) => "unknown reason".into(),
+                        }
+                    ))),
+                    other => Ok(other),
                 }
-                store::open_reader(&self.layout)
             }
             other => Ok(other),
         }
@@ -286,6 +295,7 @@ impl Library {
 fn empty_db() -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
     store::migrate(&mut conn)?;
+    rusqlite::vtab::array::load_module(&conn)?;
     Ok(conn)
 }
 

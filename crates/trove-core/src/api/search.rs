@@ -59,6 +59,14 @@ impl Library {
         };
         let words = request.query.trim();
         let limit = request.limit.unwrap_or(search::DEFAULT_LIMIT);
+        let weight = request.text_weight.unwrap_or(DEFAULT_TEXT_WEIGHT);
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(Error::Invalid(format!(
+                "the text weight must be between 0 and 1, not {weight}"
+            )));
+        }
+        // Filters first: a bad date is reported whatever else the request holds.
+        let scope = filter::scope(&conn, &request.filters, request.kind)?;
         let photo = like.map(|l| self.photo_query(&conn, l)).transpose()?;
         if words.is_empty() && photo.is_none() {
             return Ok(SearchResults {
@@ -67,18 +75,11 @@ impl Library {
                 photos: Vec::new(),
                 notes: Vec::new(),
                 hidden: Default::default(),
-                filters: Vec::new(),
+                filters: scope.labels,
                 notice: Some("type something to search for".into()),
                 warning: None,
             });
         }
-        let weight = request.text_weight.unwrap_or(DEFAULT_TEXT_WEIGHT);
-        if !(0.0..=1.0).contains(&weight) {
-            return Err(Error::Invalid(format!(
-                "the text weight must be between 0 and 1, not {weight}"
-            )));
-        }
-        let scope = filter::scope(&conn, &request.filters, request.kind)?;
         let texts = if words.is_empty() {
             Default::default()
         } else {
@@ -132,17 +133,22 @@ impl Library {
             (Some(l), false) => format!("{words} (like {})", item_label(l)),
             (None, _) => words.to_string(),
         };
+        let (photo_semantic, note_semantic) = (
+            semantic(&photo_vector, &photos),
+            semantic(&note_vector, &notes),
+        );
+        let by_meaning = photo_semantic.is_some() || note_semantic.is_some();
         let q = search::Query {
             label,
             mode: match (&photo, words.is_empty()) {
                 (Some(_), true) => "similar",
                 (Some(_), false) => "composite",
-                (None, _) if photo_vector.is_some() || note_vector.is_some() => "hybrid",
+                (None, _) if by_meaning => "hybrid",
                 (None, _) => "keyword",
             },
             words,
-            photos: semantic(&photo_vector, &photos),
-            notes: semantic(&note_vector, &notes),
+            photos: photo_semantic,
+            notes: note_semantic,
             exclude: photo.as_ref().and_then(|p| p.same),
             kind: request.kind,
             limit,
@@ -156,9 +162,12 @@ impl Library {
         };
         let mut results = search::run(&conn, &q, &scope)?;
         if let Some(same) = photo.as_ref().and_then(|p| p.same) {
-            results.notice = same_photo_notice(&conn, same)?.or(results.notice);
+            let same = same_photo_notice(&conn, same)?;
+            results.notice = match (same, results.notice.take()) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
         }
-        let by_meaning = q.photos.is_some() || q.notes.is_some();
         if !words.is_empty() && search::query::parse(words).is_empty() {
             results.notice.get_or_insert_with(|| {
                 if by_meaning {
@@ -170,10 +179,8 @@ impl Library {
             });
         }
         let fix = "(see `trove models` and the warnings of `trove index`)";
-        results.warning = match (
-            vectors::serving(&conn, Role::Bridge)?.is_some(),
-            vectors::serving(&conn, Role::Text)?.is_some(),
-        ) {
+        results.warning = match (q.photos.is_some(), q.notes.is_some()) {
+            _ if photo.is_some() => None,
             (false, false) => Some(format!(
                 "keyword matches only: no model has embedded this library yet {fix}"
             )),
@@ -323,7 +330,8 @@ fn stored_vector(conn: &Connection, model: &str, content_id: i64) -> Result<Opti
         .map(|b| embed::from_blob(&b)))
 }
 
-/// A group's matching by meaning, when it has a query vector and an index.
+/// A group's matching by meaning, when it has a query vector and an index of vectors like it
+/// (a model recorded as serving may have none yet, e.g. after an interrupted first index).
 fn semantic<'a>(
     vector: &'a Option<(String, Vec<f32>, bool)>,
     index: &'a Option<(Arc<VectorIndex>, Option<f64>)>,
@@ -331,6 +339,7 @@ fn semantic<'a>(
     vector
         .as_ref()
         .zip(index.as_ref())
+        .filter(|((_, query, _), (index, _))| !index.is_empty() && index.dim() == query.len())
         .map(|((model, query, _), (index, cutoff))| Semantic {
             model: model.as_str(),
             index: index.as_ref(),

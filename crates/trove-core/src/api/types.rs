@@ -201,6 +201,10 @@ pub struct Filters {
     /// Only files under this folder.
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
+    /// The same as an OS path, for front ends that have one (it need not be UTF-8); wins over
+    /// `folder`.
+    #[serde(skip)]
+    pub folder_path: Option<std::path::PathBuf>,
     /// On or after this date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS): a photo's
     /// EXIF date when it has one, else the file's modification time.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -81,6 +81,7 @@ pub fn calibrate(nulls: &[Vec<f32>], index: &VectorIndex) -> Option<f64> {
                 .first()
                 .map(|h| f64::from(h.score))
         })
+        .filter(|s| s.is_finite())
         .collect();
     best.sort_by(f64::total_cmp);
     quantile(&best, 0.9)

@@ -32,8 +32,9 @@ pub struct Scope {
 }
 
 /// The date a file is filtered by, as SQL over `files f JOIN contents c`.
+/// EXIF dates are the camera's wall-clock time, so file times are taken in local time too.
 const DATE_SQL: &str = "coalesce(substr(c.taken_at, 1, 19),
-     strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch'))";
+     strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch', 'localtime'))";
 
 impl Scope {
     pub fn unfiltered(&self) -> bool {
@@ -78,7 +79,8 @@ impl Scope {
             Option<f64>,
             Option<f64>,
         ) = conn.query_row(
-            "SELECT c.taken_at, strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch'),
+            "SELECT c.taken_at,
+                    strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch', 'localtime'),
                         c.camera, c.latitude, c.longitude
                  FROM files f JOIN contents c ON c.id = f.content_id WHERE f.id = ?1",
             [file],
@@ -118,8 +120,13 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
         conditions.push(format!("f.kind = {p}"));
         scope.labels.push(format!("{}s only", kind.as_str()));
     }
-    if let Some(folder) = filters.folder.as_deref().filter(|f| !f.is_empty()) {
-        let dir = folder_key(Path::new(folder))?;
+    let folder = filters
+        .folder_path
+        .clone()
+        .or_else(|| filters.folder.as_deref().map(PathBuf::from))
+        .filter(|f| !f.as_os_str().is_empty());
+    if let Some(folder) = folder {
+        let dir = folder_key(&folder)?;
         let shown = paths::display(&dir);
         let mut prefix = paths::to_bytes(&dir);
         if prefix.last() != Some(&b'/') && prefix.last() != Some(&b'\\') {
@@ -185,13 +192,16 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
     Ok(scope)
 }
 
+/// Per content, the file (id, path) a result is shown by.
+pub type Representatives = HashMap<i64, (i64, String)>;
+
 /// The first file in scope of each content, for showing a result by a path that passed the
 /// filters (a copy in another folder did not).
 pub fn representatives(
     conn: &Connection,
     scope: &Scope,
     contents: &[i64],
-) -> Result<HashMap<i64, (i64, String)>> {
+) -> Result<Representatives> {
     let mut out = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT id, path FROM files WHERE content_id = ?1 AND state = 'indexed' ORDER BY id",
@@ -322,7 +332,7 @@ mod tests {
             .unwrap();
             conn.execute(
                 "INSERT INTO files(id, root_id, path, name, kind, size, mtime_ns, content_id, state, updated_at)
-                 VALUES (?1, 1, CAST(?2 AS BLOB), ?2, ?3, 1, CAST(strftime('%s', ?4) AS INTEGER) * 1000000000, ?1, 'indexed', 0)",
+                 VALUES (?1, 1, CAST(?2 AS BLOB), ?2, ?3, 1, CAST(strftime('%s', ?4 || ' 12:00:00') AS INTEGER) * 1000000000, ?1, 'indexed', 0)",
                 rusqlite::params![id, path, kind, mtime],
             )
             .unwrap();

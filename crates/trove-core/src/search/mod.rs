@@ -162,7 +162,7 @@ struct Standing {
 }
 
 /// Fuses a group's keyword and semantic rankings; returns the contents in order with their
-/// score and standing, and whether the group used meaning at all.
+/// score and standing.
 fn rank_group(
     (keyword, partial): (&[(i64, f64)], bool),
     semantic: &[Hit],
@@ -253,6 +253,51 @@ fn why(
     })
 }
 
+/// The files results are shown by (first in scope per content), and the matches by meaning
+/// that can be shown: a content whose files are all missing (an unplugged drive) keeps its
+/// vectors but is no result, and a score that is not a number is no match.
+fn showable(
+    conn: &Connection,
+    scope: &Scope,
+    keyword: &[(i64, f64)],
+    semantic: &[Hit],
+) -> Result<(filter::Representatives, Vec<Hit>)> {
+    let contents: Vec<i64> = keyword
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(semantic.iter().map(|h| h.content))
+        .collect();
+    let files = filter::representatives(conn, scope, &contents)?;
+    let semantic = semantic
+        .iter()
+        .filter(|h| h.score.is_finite() && files.contains_key(&h.content))
+        .copied()
+        .collect();
+    Ok((files, semantic))
+}
+
+/// The results shown (all, or those above the cutoff), at most `limit`, and how many matches
+/// below the cutoff were left out.
+fn cut<'r>(
+    ranked: &'r [(i64, f64, Standing)],
+    all: bool,
+    semantic: Option<&Semantic>,
+    limit: usize,
+) -> (Vec<&'r (i64, f64, Standing)>, usize) {
+    let weak = |s: &Standing| below(s, semantic);
+    let hidden = if all {
+        0
+    } else {
+        ranked.iter().filter(|(_, _, s)| weak(s)).count()
+    };
+    let shown = ranked
+        .iter()
+        .filter(|(_, _, s)| all || !weak(s))
+        .take(limit)
+        .collect();
+    (shown, hidden)
+}
+
 fn photo_group(
     conn: &Connection,
     q: &Query,
@@ -264,20 +309,10 @@ fn photo_group(
     let kw: Vec<(i64, f64)> = keyword.iter().map(|m| (m.content, m.score)).collect();
     let matches: HashMap<i64, keyword::PhotoMatch> =
         keyword.into_iter().map(|m| (m.content, m)).collect();
-    let ranked = rank_group((&kw, partial), semantic, q.fusion);
+    let (files, semantic) = showable(conn, scope, &kw, semantic)?;
+    let ranked = rank_group((&kw, partial), &semantic, q.fusion);
+    let (shown, hidden) = cut(&ranked, q.all, q.photos.as_ref(), limit);
     let mut hits = Vec::new();
-    let mut hidden = 0;
-    let shown: Vec<&(i64, f64, Standing)> = ranked
-        .iter()
-        .filter(|(_, _, s)| {
-            let weak = below(s, q.photos.as_ref());
-            hidden += usize::from(weak);
-            q.all || !weak
-        })
-        .take(limit)
-        .collect();
-    let contents: Vec<i64> = shown.iter().map(|(c, _, _)| *c).collect();
-    let files = filter::representatives(conn, scope, &contents)?;
     for (content, score, standing) in shown {
         let m = matches.get(content);
         let file = match m {
@@ -312,19 +347,9 @@ fn note_group(
     let kw: Vec<(i64, f64)> = keyword.iter().map(|m| (m.content, m.score)).collect();
     let matches: HashMap<i64, keyword::NoteMatch> =
         keyword.into_iter().map(|m| (m.content, m)).collect();
-    let ranked = rank_group((&kw, partial), semantic, q.fusion);
-    let mut hidden = 0;
-    let shown: Vec<&(i64, f64, Standing)> = ranked
-        .iter()
-        .filter(|(_, _, s)| {
-            let weak = below(s, q.notes.as_ref());
-            hidden += usize::from(weak);
-            q.all || !weak
-        })
-        .take(limit)
-        .collect();
-    let contents: Vec<i64> = shown.iter().map(|(c, _, _)| *c).collect();
-    let files = filter::representatives(conn, scope, &contents)?;
+    let (files, semantic) = showable(conn, scope, &kw, semantic)?;
+    let ranked = rank_group((&kw, partial), &semantic, q.fusion);
+    let (shown, hidden) = cut(&ranked, q.all, q.notes.as_ref(), limit);
     let mut hits = Vec::new();
     for (content, score, standing) in shown {
         let m = matches.get(content);
