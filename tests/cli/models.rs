@@ -154,6 +154,26 @@ fn the_model_folder_variable_stands_in_for_a_flag_not_given() {
 }
 
 #[test]
+fn a_role_turned_off_stays_off_until_a_model_is_chosen() {
+    let dir = Dir::new();
+    dir.write("a.md", "# A\n\nred circles\n");
+    dir.index(&["files", "--model-dir", TINY_CLIP, "--text-model", "none"]);
+    // A later run without flags remembers both choices: no attempt to fetch the default text
+    // model, so no warning.
+    dir.write("b.md", "# B\n\nblue squares\n");
+    let run = dir.trove(&["index"]).arg("--json").ok();
+    let report = run.json();
+    assert_eq!(report["models"][0]["state"], "loaded", "{report:#}");
+    assert_eq!(report["models"][1]["state"], "off", "{report:#}");
+    assert!(!run.stderr.contains("warning"), "{run}");
+    // Choosing a text model again turns the role back on (here: unavailable offline).
+    let report = dir.trove(&["index", "--text-model", "minilm-l6"]).json();
+    assert_eq!(report["models"][1]["state"], "unavailable", "{report:#}");
+    let report = dir.trove(&["index"]).json();
+    assert_eq!(report["models"][1]["state"], "unavailable", "{report:#}");
+}
+
+#[test]
 fn eval_reports_retrieval_and_skips_unreadable_images() {
     let dir = Dir::new();
     let synthetic = format!("{TINY_CLIP}/../../synthetic");

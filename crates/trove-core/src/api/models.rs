@@ -83,6 +83,9 @@ impl Library {
         if let Some(w) = self.settings.models.wanted(role)? {
             return Ok((w, true));
         }
+        if vectors::is_off(conn, role)? {
+            return Ok((Wanted::Off, false));
+        }
         if let Some(recorded) = vectors::target(conn, role)? {
             match recorded.location {
                 Location::Folder { path } => return Ok((Wanted::Folder(path), false)),
@@ -109,6 +112,9 @@ impl Library {
         let mut uses = Vec::new();
         for role in [Role::Bridge, Role::Text] {
             let (wanted, explicit) = self.wanted(conn, role)?;
+            if explicit {
+                vectors::set_off(conn, role, wanted == Wanted::Off)?;
+            }
             if wanted == Wanted::Off {
                 uses.push(ModelUse {
                     role,

@@ -1,4 +1,5 @@
--- Trove library schema, version 3: the vector change log and the relevance cutoffs.
+-- Trove library schema, version 3: the vector change log, the relevance cutoffs, and the model
+-- roles the user turned off.
 --
 -- vector_log  every insert, replace, update and delete of a vector, in commit order (seq), so a
 --             reader's in-memory index can catch up incrementally instead of reloading. It holds
@@ -43,4 +44,10 @@ CREATE TABLE cutoffs (
     method       INTEGER NOT NULL,
     computed_at  INTEGER NOT NULL,
     PRIMARY KEY (model, kind)
+) WITHOUT ROWID;
+
+-- model_off: roles the user turned off ("--text-model none"), remembered like a chosen model so
+--   a later run without flags does not fetch the default again.
+CREATE TABLE model_off (
+    role  TEXT PRIMARY KEY CHECK (role IN ('bridge', 'text'))
 ) WITHOUT ROWID;

@@ -53,6 +53,31 @@ pub fn set_target(conn: &Connection, info: &ModelInfo) -> Result<()> {
     Ok(())
 }
 
+/// Remembers whether the user turned `role` off (`--model none`), for runs without flags.
+pub fn set_off(conn: &Connection, role: Role, off: bool) -> Result<()> {
+    if off {
+        conn.execute(
+            "INSERT OR IGNORE INTO model_off(role) VALUES (?1)",
+            [role.as_str()],
+        )?;
+    } else {
+        conn.execute("DELETE FROM model_off WHERE role = ?1", [role.as_str()])?;
+    }
+    Ok(())
+}
+
+/// Whether the user turned `role` off.
+pub fn is_off(conn: &Connection, role: Role) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM model_off WHERE role = ?1",
+            [role.as_str()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// Stores one vector per item of `content_id`, in item order (`vectors[i]` for the item with
 /// `ord = i`).
 pub fn insert_for_content(
