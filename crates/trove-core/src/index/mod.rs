@@ -123,7 +123,7 @@ impl VectorIndex {
     /// The `k` rows most similar to `query` among those whose content `keep` accepts (filters
     /// apply before the top-k, never after), best first, equal scores by item id. A query of
     /// the wrong dimension matches nothing.
-    pub fn search(&self, query: &[f32], k: usize, keep: impl Fn(i64) -> bool) -> Vec<Hit> {
+    pub fn search(&self, query: &[f32], k: usize, keep: impl Fn(i64) -> bool + Sync) -> Vec<Hit> {
         if k == 0 {
             return Vec::new();
         }
@@ -139,20 +139,36 @@ impl VectorIndex {
 
     /// Every row whose content `keep` accepts, scored against `query`, in no particular order:
     /// for calibration and score distributions. A query of the wrong dimension matches nothing.
-    pub fn scores(&self, query: &[f32], keep: impl Fn(i64) -> bool) -> Vec<Hit> {
+    pub fn scores(&self, query: &[f32], keep: impl Fn(i64) -> bool + Sync) -> Vec<Hit> {
         if self.dim == 0 || query.len() != self.dim {
             return Vec::new();
         }
-        self.items
-            .iter()
-            .zip(&self.contents)
-            .zip(self.data.chunks_exact(self.dim))
-            .filter(|((_, content), _)| keep(**content))
-            .map(|((&item, &content), row)| Hit {
-                item,
-                content,
-                score: dot(row, query),
-            })
+        let score = |range: std::ops::Range<usize>| -> Vec<Hit> {
+            self.items[range.clone()]
+                .iter()
+                .zip(&self.contents[range.clone()])
+                .zip(self.data[range.start * self.dim..range.end * self.dim].chunks_exact(self.dim))
+                .filter(|((_, content), _)| keep(**content))
+                .map(|((&item, &content), row)| Hit {
+                    item,
+                    content,
+                    score: dot(row, query),
+                })
+                .collect()
+        };
+        // The scan is bound by memory bandwidth, which one core does not saturate: large
+        // indexes are scanned in parallel slices.
+        let n = self.items.len();
+        if n < PARALLEL_ROWS {
+            return score(0..n);
+        }
+        let slices = rayon::current_num_threads().max(1);
+        let per = n.div_ceil(slices);
+        use rayon::prelude::*;
+        (0..slices)
+            .into_par_iter()
+            .map(|i| score(i * per..((i + 1) * per).min(n)))
+            .flatten()
             .collect()
     }
 
@@ -229,6 +245,9 @@ fn blob<'a>(model: &str, item: i64, value: ValueRef<'a>) -> Result<&'a [u8]> {
 
 /// Dot product in eight independent lanes, which the compiler turns into SIMD (a single running
 /// sum cannot be reordered, so it would stay scalar).
+/// Rows from which a scan is split across threads (below, one thread is faster).
+const PARALLEL_ROWS: usize = 20_000;
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let (a8, a_rest) = a.as_chunks::<8>();
     let (b8, b_rest) = b.as_chunks::<8>();

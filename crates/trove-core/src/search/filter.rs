@@ -169,7 +169,9 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
         scope.labels.push("with GPS".into());
         scope.gps = true;
     }
-    if conditions.is_empty() {
+    // Kind alone needs no scope: photos and notes are separate groups, and a search for one
+    // kind does not run the other group at all.
+    if conditions.len() == usize::from(kind.is_some()) {
         return Ok(scope);
     }
     let sql = format!(
