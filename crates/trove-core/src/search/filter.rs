@@ -132,9 +132,17 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
         if prefix.last() != Some(&b'/') && prefix.last() != Some(&b'\\') {
             prefix.push(std::path::MAIN_SEPARATOR as u8);
         }
-        let n = prefix.len();
-        let p = bind(Box::new(prefix), &mut params);
-        conditions.push(format!("substr(f.path, 1, {n}) = {p}"));
+        // Paths under the folder sort between `dir/` and `dir0` ('0' follows '/' and '\\' is
+        // followed by ']'): a range the unique index on `files.path` answers without a scan.
+        let mut end = prefix.clone();
+        if let Some(last) = end.last_mut() {
+            *last += 1;
+        }
+        let (lo, hi) = (
+            bind(Box::new(prefix), &mut params),
+            bind(Box::new(end), &mut params),
+        );
+        conditions.push(format!("f.path >= {lo} AND f.path < {hi}"));
         scope.labels.push(format!("in {shown}"));
         scope.folder = Some(shown);
     }
@@ -174,9 +182,11 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
     if conditions.len() == usize::from(kind.is_some()) {
         return Ok(scope);
     }
+    // `+f.state`: most files are indexed, so the state index narrows nothing; keeping the
+    // planner off it lets a folder filter use the path index instead.
     let sql = format!(
         "SELECT f.id, f.content_id FROM files f JOIN contents c ON c.id = f.content_id
-         WHERE f.state = 'indexed' AND {}",
+         WHERE +f.state = 'indexed' AND {}",
         conditions.join(" AND ")
     );
     let mut stmt = conn.prepare(&sql)?;
