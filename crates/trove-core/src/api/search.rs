@@ -65,6 +65,13 @@ impl Library {
                 "the text weight must be between 0 and 1, not {weight}"
             )));
         }
+        let serving: Vec<String> = [Role::Bridge, Role::Text]
+            .into_iter()
+            .filter_map(|role| vectors::serving(&conn, role).transpose())
+            .map(|m| m.map(|m| m.id))
+            .collect::<Result<_>>()?;
+        self.indexes
+            .retain(&serving.iter().map(String::as_str).collect::<Vec<_>>());
         // Filters first: a bad date is reported whatever else the request holds.
         let scope = filter::scope(&conn, &request.filters, request.kind)?;
         let photo = like.map(|l| self.photo_query(&conn, l)).transpose()?;

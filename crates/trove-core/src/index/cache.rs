@@ -101,6 +101,21 @@ impl Indexes {
         Ok(entry.as_ref().map(|e| e.index.clone()).expect("set above"))
     }
 
+    /// Forgets the indexes of every model not in `models`: after a model switch, the replaced
+    /// model's matrix is memory no search needs.
+    pub fn retain(&self, models: &[&str]) {
+        lock(&self.slots).retain(|(model, _), _| models.contains(&model.as_str()));
+    }
+
+    /// How many indexes are held.
+    pub fn len(&self) -> usize {
+        lock(&self.slots).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// How many full loads this cache has done (the first of each index included).
     pub fn loads(&self) -> usize {
         self.loads.load(Ordering::Relaxed)
@@ -227,6 +242,25 @@ mod tests {
         assert!(empty.is_empty() && empty.dim() == 0);
         assert!(empty.search(&[1.0, 0.0], 5, |_| true).is_empty());
         assert_eq!(indexes.loads(), 3);
+    }
+
+    #[test]
+    fn replaced_models_are_forgotten() {
+        let (_dir, w, r) = library();
+        put(&w, "old", 1, &[1.0, 0.0]);
+        put(&w, "new", 1, &[0.0, 1.0]);
+        let indexes = Indexes::default();
+        indexes.get(&r, "old", Part::Photos).unwrap();
+        indexes.get(&r, "new", Part::Photos).unwrap();
+        indexes.get(&r, "new", Part::Chunks).unwrap();
+        assert_eq!(indexes.len(), 3);
+        indexes.retain(&["new"]);
+        assert_eq!(indexes.len(), 2);
+        // Still served, without a reload.
+        indexes.get(&r, "new", Part::Photos).unwrap();
+        assert_eq!(indexes.loads(), 3);
+        indexes.retain(&[]);
+        assert!(indexes.is_empty());
     }
 
     #[test]
