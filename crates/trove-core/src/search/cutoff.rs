@@ -49,19 +49,12 @@ pub fn null_queries() -> Vec<String> {
         .collect()
 }
 
-fn kind(part: Part) -> &'static str {
-    match part {
-        Part::Photos => "photo",
-        Part::Chunks => "chunk",
-    }
-}
-
 /// The cutoff of `model` for `part`, when calibrated.
 pub fn load(conn: &Connection, model: &str, part: Part) -> Result<Option<f64>> {
     Ok(conn
         .query_row(
             "SELECT score FROM cutoffs WHERE model = ?1 AND kind = ?2",
-            params![model, kind(part)],
+            params![model, part.kind()],
             |r| r.get(0),
         )
         .optional()?)
@@ -115,17 +108,19 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
         };
         let mut nulls: Option<Vec<Vec<f32>>> = None;
         for &part in parts {
-            let index = VectorIndex::load(conn, id, part)?;
+            let count = vectors::count(conn, id, part.kind())?;
             let stored: Option<(i64, i64)> = conn
                 .query_row(
                     "SELECT items, method FROM cutoffs WHERE model = ?1 AND kind = ?2",
-                    params![id, kind(part)],
+                    params![id, part.kind()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            if stored == Some((index.len() as i64, METHOD)) {
+            if stored == Some((count as i64, METHOD)) {
                 continue;
             }
+            // Loaded only to recalibrate: most index runs change nothing here.
+            let index = VectorIndex::load(conn, id, part)?;
             if nulls.is_none() {
                 let texts = null_queries();
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -133,13 +128,13 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
             }
             match calibrate(nulls.as_deref().unwrap_or_default(), &index) {
                 Some(score) => {
-                    tracing::debug!(model = %id, kind = kind(part), score, "relevance cutoff");
+                    tracing::debug!(model = %id, kind = part.kind(), score, "relevance cutoff");
                     conn.execute(
                         "INSERT OR REPLACE INTO cutoffs(model, kind, score, items, method, computed_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![
                             id,
-                            kind(part),
+                            part.kind(),
                             score,
                             index.len() as i64,
                             METHOD,
@@ -150,7 +145,7 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
                 None => {
                     conn.execute(
                         "DELETE FROM cutoffs WHERE model = ?1 AND kind = ?2",
-                        params![id, kind(part)],
+                        params![id, part.kind()],
                     )?;
                 }
             }

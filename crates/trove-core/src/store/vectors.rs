@@ -7,7 +7,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::embed::{Location, ModelInfo, Role, from_blob, to_blob};
+use crate::embed::{Location, ModelInfo, Role, to_blob};
 use crate::error::{Error, Result};
 use crate::paths;
 
@@ -248,14 +248,14 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, usize)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every vector of `model` with its item id: what the search issue's in-memory index loads.
-pub fn load(conn: &Connection, model: &str) -> Result<Vec<(i64, Vec<f32>)>> {
-    let mut stmt =
-        conn.prepare("SELECT item_id, vector FROM vectors WHERE model = ?1 ORDER BY item_id")?;
-    let rows = stmt.query_map([model], |r| {
-        Ok((r.get(0)?, from_blob(&r.get::<_, Vec<u8>>(1)?)))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// How many vectors `model` has for items of `kind` ("photo" or "chunk").
+pub fn count(conn: &Connection, model: &str, kind: &str) -> Result<usize> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM vectors v JOIN items i ON i.id = v.item_id
+         WHERE v.model = ?1 AND i.kind = ?2",
+        params![model, kind],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
 }
 
 /// How many of the newest `vector_log` entries [`prune_log`] keeps: readers at most this far
@@ -351,14 +351,23 @@ mod tests {
             "one chunk still lacks a vector"
         );
         assert_eq!(serving(&conn, Role::Bridge).unwrap().unwrap().id, "old");
-        assert_eq!(load(&conn, "old").unwrap().len(), 2);
+        assert_eq!(stored(&conn, "old"), 2);
 
         // Once complete, the new set serves and the old vectors go.
         embed_all(&conn, "new");
         assert!(settle(&conn, Role::Bridge).unwrap());
         assert_eq!(serving(&conn, Role::Bridge).unwrap().unwrap().id, "new");
-        assert!(load(&conn, "old").unwrap().is_empty());
+        assert_eq!(stored(&conn, "old"), 0);
         assert_eq!(all(&conn).unwrap().len(), 1);
+    }
+
+    /// How many vectors `model` has.
+    fn stored(conn: &Connection, model: &str) -> usize {
+        counts(conn)
+            .unwrap()
+            .into_iter()
+            .find(|(m, _)| m == model)
+            .map_or(0, |(_, n)| n)
     }
 
     #[test]
