@@ -11,3 +11,5 @@ mod hostile;
 mod models;
 mod reconcile;
 mod search;
+mod shapes;
+mod similar;
