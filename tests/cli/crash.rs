@@ -227,3 +227,124 @@ fn killing_index_at_random_moments_never_corrupts_the_library() {
     }
     util::assert_idempotent(&dir);
 }
+
+/// The same, for the service: `trove watch` killed with SIGKILL at random moments while files
+/// change under it — during its start-up reconcile, mid-batch, while it reconciles live
+/// changes. A last start must bring the index equal to the disk, with nothing lost, nothing
+/// doubled, and the broken files still failed with their reasons.
+#[test]
+fn killing_watch_at_random_moments_never_corrupts_the_library() {
+    let seed = seed();
+    println!("watch crash test seed: {seed} (rerun with TROVE_TEST_SEED={seed})");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dir = Dir::new();
+    let mut model = corpus(&dir);
+    dir.write("broken/truncated.png", &make::png(40, 30, 1)[..60]);
+    dir.write(
+        "broken/not-a-photo.jpg",
+        "plain text pretending to be a photo",
+    );
+    let mut next_word = 1000;
+    let mut reasons: Option<BTreeMap<String, String>> = None;
+
+    const WATCH_ROUNDS: usize = 10;
+    let mut killed_mid_work = 0;
+    for round in 0..WATCH_ROUNDS {
+        let mut child = dir
+            .trove(&["watch", "files", "--batch-size", "8", "--quiet"])
+            .spawn();
+        let before = rng.random_range(20..=600);
+        std::thread::sleep(Duration::from_millis(before));
+        // Half the rounds change files under the running service before the kill.
+        if round % 2 == 0 {
+            mutate(&dir, &mut model, &mut rng, &mut next_word);
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..=500)));
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "trove watch ended by itself in round {round}"
+        );
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        println!("round {round}: killed after {before} ms");
+        if dir.status()["pending"].as_u64().unwrap() > 0 {
+            killed_mid_work += 1;
+        }
+        let check = dir.trove(&["check"]).json();
+        assert_eq!(check["ok"], true, "after round {round}: {check:#}");
+        // Failed files keep their reasons from one run to the next.
+        let now: BTreeMap<String, String> = dir
+            .failed()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap().to_string();
+                (path, f["reason"].as_str().unwrap().to_string())
+            })
+            .collect();
+        if now.len() == 2 {
+            if let Some(first) = &reasons {
+                assert_eq!(&now, first, "round {round}");
+            }
+            reasons = Some(now);
+        }
+        if round % 2 == 1 {
+            mutate(&dir, &mut model, &mut rng, &mut next_word);
+        }
+    }
+
+    println!("{killed_mid_work} of {WATCH_ROUNDS} kills left files waiting");
+    assert!(
+        killed_mid_work > 0,
+        "no kill landed while the service indexed"
+    );
+
+    let w = dir.watch(&["files"]);
+    let on_disk: BTreeSet<String> = model.keys().map(|rel| dir.shown(rel)).collect();
+    let broken: BTreeSet<String> = ["broken/truncated.png", "broken/not-a-photo.jpg"]
+        .iter()
+        .map(|rel| dir.shown(rel))
+        .collect();
+    w.settle("the index to equal the disk", || {
+        let indexed = util::files_in_index(&dir); // panics on a path listed twice
+        indexed.len() == on_disk.len() + broken.len()
+            && indexed.iter().all(|(path, (state, _))| {
+                (on_disk.contains(path) && state == "indexed")
+                    || (broken.contains(path) && state == "failed")
+            })
+    });
+    let failed = dir.failed();
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for f in failed {
+        assert!(!f["reason"].as_str().unwrap().is_empty(), "{f}");
+        if let Some(first) = &reasons {
+            assert_eq!(f["reason"], first[f["path"].as_str().unwrap()].as_str());
+        }
+    }
+    let mut words: Vec<usize> = model.values().flatten().copied().collect();
+    words.sort_unstable();
+    words.dedup();
+    for w in words.choose_multiple(&mut rng, 10) {
+        let holders: BTreeSet<String> = model
+            .iter()
+            .filter(|(_, v)| **v == Some(*w))
+            .map(|(rel, _)| dir.shown(rel))
+            .collect();
+        let results = dir.search(&word(*w));
+        let notes = results["notes"].as_array().unwrap();
+        assert_eq!(notes.len(), 1, "{}: {results:#}", word(*w));
+        let mut shown: BTreeSet<String> = notes[0]["copies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        shown.insert(notes[0]["path"].as_str().unwrap().to_string());
+        assert_eq!(shown, holders, "{}", word(*w));
+    }
+    assert_eq!(w.interrupt(), Some(0));
+    let check = dir.trove(&["check"]).json();
+    assert_eq!(check, serde_json::json!({"ok": true, "problems": []}));
+}

@@ -13,3 +13,5 @@ mod reconcile;
 mod search;
 mod shapes;
 mod similar;
+mod storm;
+mod watch;

@@ -13,6 +13,8 @@
 #![allow(dead_code)] // Each test module uses its own part of the harness.
 
 pub mod make;
+#[cfg(unix)]
+pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};

@@ -48,7 +48,28 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add folders and index them; without folders, bring every folder's index up to date
+    #[command(
+        after_help = "When `trove watch` (or the app) is running on the library, the folders are handed to it\n\
+            and it indexes them; the command then returns at once."
+    )]
     Index(IndexArgs),
+    /// Index the folders, then keep the index up to date as files change, until stopped
+    #[command(
+        after_help = "New, changed, renamed, moved and deleted files are picked up within seconds; a renamed\n\
+            or moved file keeps what was extracted and embedded from it. A folder that disappears\n\
+            (an unplugged drive) keeps its files as missing until it returns. Indexing runs at low\n\
+            priority on all cores but one (--max-threads), and `trove pause` / `trove resume` hold\n\
+            and continue it from another terminal. Searches and other reads work beside it.\n\
+            Ctrl-C stops it; nothing is lost, and the next start picks up what changed meanwhile.\n\n\
+            With --json, one JSON object per line: watching, changes, models, download, progress,\n\
+            idle, paused, resumed, problem (see the README).\n\n\
+            Examples:\n  trove watch ~/Pictures ~/Notes\n  trove watch --poll --poll-interval 30   (network drives)"
+    )]
+    Watch(WatchArgs),
+    /// Pause indexing by `trove watch` or the app (until `trove resume`, across restarts)
+    Pause(JsonFlag),
+    /// Resume indexing after `trove pause`
+    Resume(JsonFlag),
     /// List the library's folders with their file counts
     Roots(JsonFlag),
     /// Remove a folder and everything indexed from it (your files are not touched)
@@ -192,8 +213,8 @@ pub struct IndexArgs {
     /// Folders to add to the library before indexing
     pub dirs: Vec<PathBuf>,
 
-    /// Worker threads for reading and extracting [default: all cores but one]
-    #[arg(long, value_name = "N")]
+    /// Threads indexing may use: reading, extracting and embedding [default: all cores but one]
+    #[arg(long = "max-threads", visible_alias = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
     /// Files committed per transaction
@@ -221,6 +242,21 @@ pub struct IndexArgs {
 
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Look for changes every few seconds instead of using file events (network drives and
+    /// other file systems that send none)
+    #[arg(long)]
+    pub poll: bool,
+
+    /// Seconds between looks when polling
+    #[arg(long, value_name = "SECS", requires = "poll")]
+    pub poll_interval: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

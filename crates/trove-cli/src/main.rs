@@ -4,6 +4,7 @@
 mod cli;
 mod progress;
 mod render;
+mod watch;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -150,6 +151,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut settings = load_settings(&cli)?;
     match &cli.command {
         Command::Index(args) => apply_index_flags(&mut settings, args),
+        Command::Watch(args) => {
+            apply_index_flags(&mut settings, &args.index);
+            settings.watch.poll |= args.poll;
+            if let Some(secs) = args.poll_interval {
+                settings.watch.poll_interval_secs = secs;
+            }
+        }
         Command::Bench(args) => apply_model_flags(&mut settings, &args.models),
         Command::Eval(args) => apply_model_flags(&mut settings, &args.models),
         _ => {}
@@ -162,12 +170,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index(args) => {
             let show_progress = !cli.quiet;
             let mut reporter = progress::Reporter::new(show_progress);
-            let report = library
-                .index(&args.dirs, &mut |event: &IndexEvent| reporter.event(event))
-                .context("indexing failed")?;
+            let indexed =
+                library.index(&args.dirs, &mut |event: &IndexEvent| reporter.event(event));
             reporter.finish();
+            // A running service takes the work instead of a second writer waiting for it.
+            if let Err(trove_core::Error::Busy { .. }) = &indexed
+                && let Some(handed) = library.hand_over(&args.dirs)?
+            {
+                emit(
+                    args.json.json,
+                    &serde_json::json!({ "handed_over": handed }),
+                    |_| render::handed_over(&handed),
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let report = indexed.context("indexing failed")?;
             render::index_notices(&report);
             emit(args.json.json, &report, render::index_report)?;
+        }
+        Command::Watch(args) => watch::run(library, &args, cli.quiet)?,
+        Command::Pause(json) => {
+            library.pause()?;
+            emit(json.json, &serde_json::json!({ "paused": true }), |_| {
+                println!("indexing paused until `trove resume`")
+            })?;
+        }
+        Command::Resume(json) => {
+            library.resume()?;
+            emit(json.json, &serde_json::json!({ "paused": false }), |_| {
+                println!("indexing resumed")
+            })?;
         }
         Command::Roots(json) => {
             let roots = library.roots()?;

@@ -116,7 +116,16 @@ impl Reporter {
         }
     }
 
-    fn println(&self, text: &str) {
+    /// Hides the bar until the next progress (the service went idle or paused).
+    pub fn clear(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(ProgressStyle::with_template("").expect("valid template"));
+            bar.set_length(0);
+            self.phase = "";
+        }
+    }
+
+    pub fn println(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),

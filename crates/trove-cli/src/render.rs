@@ -79,6 +79,18 @@ pub fn index_notices(r: &IndexReport) {
     }
 }
 
+pub fn handed_over(h: &trove_core::api::control::HandedOver) {
+    let what = if h.folders.is_empty() {
+        "to look at every folder again".to_string()
+    } else {
+        format!("to add and index {}", h.folders.join(", "))
+    };
+    println!(
+        "{} and was asked {what}; `trove status` shows its progress",
+        h.holder
+    );
+}
+
 pub fn bench(reports: &[BenchReport]) {
     for r in reports {
         println!(
@@ -227,6 +239,9 @@ pub fn status(s: &Status) {
         "Contents: {} distinct, {} note passages",
         s.contents, s.chunks
     );
+    if s.paused {
+        println!("Indexing: paused — `trove resume` continues");
+    }
     if s.roots.is_empty() {
         println!("Folders:  none yet — add one with `trove index DIR`");
     } else {

@@ -22,6 +22,30 @@ pub struct Settings {
     pub models: crate::embed::select::ModelSettings,
     /// How search ranks.
     pub search: SearchSettings,
+    /// How `trove watch` (and the app) follow the folders.
+    pub watch: WatchSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchSettings {
+    /// Look for changes every `poll_interval_secs` instead of using the system's file events:
+    /// for network drives and other file systems that send none.
+    pub poll: bool,
+    pub poll_interval_secs: u64,
+    /// Quiet time after a burst of file events before it is handled: a copy of many photos is
+    /// then handled as one batch, and an editor's save as one change.
+    pub debounce_ms: u64,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        WatchSettings {
+            poll: false,
+            poll_interval_secs: 5,
+            debounce_ms: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,8 +59,8 @@ pub struct SearchSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IndexSettings {
-    /// Worker threads for reading and extracting files. Default: all cores but one, so the
-    /// machine stays responsive while a first index runs.
+    /// Threads indexing may use (reading, extracting, embedding). Default: all cores but one,
+    /// so the machine stays responsive while a first index runs.
     pub threads: Option<usize>,
     /// Files committed per transaction: the most work a crash can cost.
     pub batch_size: usize,

@@ -32,6 +32,9 @@ pub enum Error {
     /// A model that cannot be fetched, loaded or run.
     #[error(transparent)]
     Embed(#[from] crate::embed::EmbedError),
+    /// The system would not report file changes (see `watch`).
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
     /// A broken invariant: a bug in Trove.
     #[error("internal error (a bug in Trove, please report it): {0}")]
     Internal(String),
@@ -57,7 +60,9 @@ impl Error {
     pub fn origin(&self) -> Origin {
         match self {
             Error::Invalid(_) | Error::NotFound(_) | Error::Config { .. } => Origin::User,
-            Error::Busy { .. } | Error::Io { .. } | Error::Db(_) => Origin::Machine,
+            Error::Busy { .. } | Error::Io { .. } | Error::Db(_) | Error::Watch(_) => {
+                Origin::Machine
+            }
             Error::Migration(_) | Error::Internal(_) => Origin::Internal,
             Error::Embed(e) => e.origin(),
         }

@@ -17,7 +17,9 @@ pub mod pipeline;
 pub mod reconcile;
 pub mod scan;
 pub mod search;
+pub mod service;
 pub mod store;
+pub mod watch;
 
 pub use api::{ItemRef, Library};
 pub use config::Settings;

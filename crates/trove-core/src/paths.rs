@@ -26,6 +26,20 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// The stored paths strictly under `dir` sort in `[lo, hi)`: `dir/` up to `dir0` ('0' follows
+/// '/', and ']' follows '\\'), a range the unique index on `files.path` answers without a scan.
+pub fn under_range(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let mut lo = to_bytes(dir);
+    if lo.last() != Some(&b'/') && lo.last() != Some(&b'\\') {
+        lo.push(std::path::MAIN_SEPARATOR as u8);
+    }
+    let mut hi = lo.clone();
+    if let Some(last) = hi.last_mut() {
+        *last += 1;
+    }
+    (lo, hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

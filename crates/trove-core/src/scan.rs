@@ -9,6 +9,7 @@
 //! `.troveignore` (gitignore syntax, applying to its folder and below), and files of types Trove
 //! does not index. Symbolic links are followed; loops are detected and reported.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::extract::{self, Kind};
@@ -32,9 +33,10 @@ pub struct Skipped {
 /// Everything found under one directory.
 #[derive(Debug, Clone)]
 pub struct Listing {
+    /// The folder or file this listing covers (a root, or a path under one).
     pub dir: PathBuf,
-    /// False when the directory itself is gone (an unmounted drive): its files are then kept
-    /// as `missing` rather than removed.
+    /// False when the root itself is gone (an unmounted drive): its files are then kept as
+    /// `missing` rather than removed. A path gone under a present root is simply empty.
     pub available: bool,
     pub files: Vec<Seen>,
     pub skipped: Vec<Skipped>,
@@ -46,9 +48,33 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", ".git"];
 /// Lists `dir` recursively. `exclude` holds directories never to enter (the library itself,
 /// when a user adds a root that contains it).
 pub fn scan(dir: &Path, exclude: &[PathBuf]) -> Listing {
+    list(dir, None, exclude)
+}
+
+/// Lists only what is under `scope` (a file or folder under `root`, possibly gone): exactly the
+/// files [`scan`]`(root)` would list there. The walk still starts at `root` but enters only
+/// `scope`'s ancestors, so the `.troveignore` files and hidden folders between them apply as in
+/// a full scan. The listing's `dir` is `scope`.
+pub fn scan_within(root: &Path, scope: &Path, exclude: &[PathBuf]) -> Listing {
+    let mut listing = list(root, Some(scope), exclude);
+    listing.dir = scope.to_path_buf();
+    listing
+}
+
+/// Whether a file or folder name is never listed nor entered, wherever it sits: hidden (a leading
+/// dot) or a skipped folder. Lets the watcher drop events that no listing would show.
+pub fn skipped_by_name(name: &OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".") || is_skipped_dir(name)
+}
+
+fn is_skipped_dir(name: &OsStr) -> bool {
+    name.to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
+}
+
+fn list(root: &Path, scope: Option<&Path>, exclude: &[PathBuf]) -> Listing {
     let mut listing = Listing {
-        dir: dir.to_path_buf(),
-        available: dir.is_dir(),
+        dir: root.to_path_buf(),
+        available: root.is_dir(),
         files: Vec::new(),
         skipped: Vec::new(),
     };
@@ -56,18 +82,21 @@ pub fn scan(dir: &Path, exclude: &[PathBuf]) -> Listing {
         return listing;
     }
     let exclude = exclude.to_vec();
-    let walker = ignore::WalkBuilder::new(dir)
+    let scope = scope.map(Path::to_path_buf);
+    let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .hidden(true)
         .parents(false)
         .add_custom_ignore_filename(IGNORE_FILE)
         .follow_links(true)
         .filter_entry(move |entry| {
-            let skipped_name = entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| SKIPPED_DIRS.contains(&n));
-            !skipped_name && !exclude.iter().any(|x| entry.path() == x)
+            let path = entry.path();
+            // An ancestor of the scope is entered only to reach it (and to read its ignore
+            // file); its other children are left alone.
+            let in_scope = scope
+                .as_ref()
+                .is_none_or(|scope| scope.starts_with(path) || path.starts_with(scope));
+            in_scope && !is_skipped_dir(entry.file_name()) && !exclude.iter().any(|x| path == x)
         })
         .build();
     for entry in walker {
@@ -214,6 +243,149 @@ mod tests {
         let listing = scan(root, &[]);
         assert!(listing.available);
         assert_eq!(names(&listing), ["a.jpg", "keep/h.txt", "notes/b.md"]);
+    }
+
+    /// A small tree with every rule a scoped listing must honour on the way to its scope.
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in [
+            "a.jpg",
+            "notes/b.md",
+            "notes/deep/c.md",
+            "notes/deep/draft-2.md",
+            "notes/draft-1.md",
+            "notes/.hidden/d.md",
+            ".cache/x.jpg",
+            "build/g.md",
+            "build/sub/h.md",
+            "node_modules/pkg/i.md",
+            "photos/j.png",
+            "photos/k.mp4",
+        ] {
+            let path = root.join(p);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        fs::write(root.join(IGNORE_FILE), "build/\n").unwrap();
+        fs::write(root.join("notes").join(IGNORE_FILE), "draft-*\n").unwrap();
+        dir
+    }
+
+    fn relative_to(root: &Path, listing: &Listing) -> Vec<String> {
+        let name = |p: &Path| p.strip_prefix(root).unwrap().display().to_string();
+        listing.files.iter().map(|s| name(&s.path)).collect()
+    }
+
+    #[test]
+    fn scope_is_a_subfolder_with_its_ancestors_ignore_files_applied() {
+        let dir = tree();
+        let root = dir.path();
+        let listing = scan_within(root, &root.join("notes"), &[]);
+        assert!(listing.available);
+        assert_eq!(listing.dir, root.join("notes"));
+        assert_eq!(
+            relative_to(root, &listing),
+            ["notes/b.md", "notes/deep/c.md"]
+        );
+        let deep = scan_within(root, &root.join("notes/deep"), &[]);
+        assert_eq!(relative_to(root, &deep), ["notes/deep/c.md"]);
+    }
+
+    #[test]
+    fn scope_is_a_single_file() {
+        let dir = tree();
+        let root = dir.path();
+        let listing = scan_within(root, &root.join("notes/b.md"), &[]);
+        assert_eq!(relative_to(root, &listing), ["notes/b.md"]);
+        assert_eq!(listing.dir, root.join("notes/b.md"));
+        let ignored = scan_within(root, &root.join("notes/deep/draft-2.md"), &[]);
+        assert!(ignored.files.is_empty());
+        let untracked = scan_within(root, &root.join("photos/k.mp4"), &[]);
+        assert!(untracked.files.is_empty());
+    }
+
+    #[test]
+    fn deleted_scope_is_empty_but_available() {
+        let dir = tree();
+        let root = dir.path();
+        let listing = scan_within(root, &root.join("gone/e.jpg"), &[]);
+        assert!(listing.available);
+        assert!(listing.files.is_empty());
+        assert!(listing.skipped.is_empty(), "{:?}", listing.skipped);
+        let unmounted = scan_within(
+            Path::new("/nonexistent/trove-root"),
+            Path::new("/nonexistent/trove-root/a"),
+            &[],
+        );
+        assert!(!unmounted.available);
+    }
+
+    #[test]
+    fn hidden_or_skipped_ancestors_give_nothing() {
+        let dir = tree();
+        let root = dir.path();
+        for scope in [
+            ".cache",
+            ".cache/x.jpg",
+            "notes/.hidden/d.md",
+            "node_modules/pkg",
+        ] {
+            let listing = scan_within(root, &root.join(scope), &[]);
+            assert!(listing.files.is_empty(), "{scope}: {:?}", listing.files);
+        }
+        let excluded = scan_within(root, &root.join("photos/j.png"), &[root.join("photos")]);
+        assert!(excluded.files.is_empty());
+    }
+
+    #[test]
+    fn root_ignore_file_covers_a_scope_in_an_ignored_folder() {
+        let dir = tree();
+        let root = dir.path();
+        for scope in ["build", "build/sub", "build/sub/h.md"] {
+            let listing = scan_within(root, &root.join(scope), &[]);
+            assert!(listing.files.is_empty(), "{scope}: {:?}", listing.files);
+        }
+    }
+
+    #[test]
+    fn scoped_listing_equals_the_full_scan_filtered_to_the_scope() {
+        let dir = tree();
+        let root = dir.path();
+        let full = scan(root, &[]);
+        for scope in [
+            "",
+            "a.jpg",
+            "notes",
+            "notes/deep",
+            "notes/b.md",
+            "photos",
+            "build",
+            "none",
+        ] {
+            let scope = root.join(scope);
+            let expected: Vec<&Seen> = full
+                .files
+                .iter()
+                .filter(|s| s.path.starts_with(&scope))
+                .collect();
+            let listing = scan_within(root, &scope, &[]);
+            assert_eq!(
+                listing.files.iter().collect::<Vec<_>>(),
+                expected,
+                "{scope:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_skipped_wherever_they_sit() {
+        for name in [".git", ".cache", ".troveignore", "node_modules"] {
+            assert!(skipped_by_name(OsStr::new(name)), "{name}");
+        }
+        for name in ["notes", "a.jpg", "modules"] {
+            assert!(!skipped_by_name(OsStr::new(name)), "{name}");
+        }
     }
 
     #[test]

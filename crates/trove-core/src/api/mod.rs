@@ -6,19 +6,21 @@
 //! writes to a library at a time, and a second one is told the library is busy instead of
 //! blocking or corrupting it.
 
+pub mod control;
 mod models;
 mod search;
 pub mod types;
-mod writer;
+pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::Connection;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::pipeline::{Pipeline, Progress};
+use crate::pipeline::{Gate, Pipeline, Progress};
 use crate::reconcile::{self, Changes};
 use crate::scan;
 use crate::store::{self, Layout, read, write};
@@ -66,11 +68,13 @@ pub struct CheckReport {
 }
 
 pub struct Library {
-    layout: Layout,
-    settings: Settings,
+    pub(crate) layout: Layout,
+    pub(crate) settings: Settings,
     loaded: models::LoadedModels,
     /// Vector indexes kept in memory between queries, brought up to date as rows commit.
     indexes: crate::index::Indexes,
+    /// Shared with the indexing workers of this process: searches and pauses hold them.
+    pub(crate) gate: Arc<Gate>,
 }
 
 impl Library {
@@ -81,6 +85,7 @@ impl Library {
             settings,
             loaded: Default::default(),
             indexes: Default::default(),
+            gate: Default::default(),
         }
     }
 
@@ -203,11 +208,7 @@ impl Library {
         on_event(&IndexEvent::Reconciled(changes.clone()));
 
         let (models, model_uses) = self.prepare_models(&writer.conn, on_event)?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.settings.index.worker_threads())
-            .thread_name(|i| format!("trove-index-{i}"))
-            .build()
-            .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
+        let pool = self.worker_pool()?;
         let processed = Pipeline {
             conn: &mut writer.conn,
             layout: &self.layout,
@@ -215,6 +216,7 @@ impl Library {
             batch_size: self.settings.index.batch_size,
             pool: &pool,
             models: &models,
+            gate: &self.gate,
         }
         .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
         let loaded: Vec<&crate::embed::Model> = models.each().collect();
@@ -231,6 +233,16 @@ impl Library {
         })
     }
 
+    /// The threads indexing runs on: as many as the CPU budget allows, at low priority.
+    pub(crate) fn worker_pool(&self) -> Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.settings.index.worker_threads())
+            .thread_name(|i| format!("trove-index-{i}"))
+            .start_handler(|_| crate::pipeline::priority::lower_current_thread())
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
+    }
+
     pub fn status(&self) -> Result<Status> {
         let conn = match self.reader()? {
             Some(conn) => conn,
@@ -244,6 +256,7 @@ impl Library {
             chunks: read::count(&conn, "chunks")?,
             roots: read::roots(&conn)?,
             models: store::vectors::status(&conn)?,
+            paused: self.is_paused(),
         })
     }
 
@@ -307,24 +320,34 @@ fn root_key(dir: &Path) -> PathBuf {
         .unwrap_or_else(|_| dir.to_path_buf())
 }
 
-fn add_roots(writer: &mut Writer, layout: &Layout, dirs: &[PathBuf]) -> Result<Vec<RootAdded>> {
+/// A folder that can become a root, canonical; a user error says why not.
+fn checked_root(layout: &Layout, dir: &Path) -> Result<PathBuf> {
+    let canonical = dir
+        .canonicalize()
+        .map_err(|e| Error::Invalid(format!("cannot add {}: {}", dir.display(), io_reason(&e))))?;
+    if !canonical.is_dir() {
+        return Err(Error::Invalid(format!(
+            "cannot add {}: not a folder",
+            dir.display()
+        )));
+    }
+    if layout.dir.canonicalize().is_ok_and(|lib| lib == canonical) {
+        return Err(Error::Invalid(format!(
+            "cannot add {}: it is the library folder itself",
+            dir.display()
+        )));
+    }
+    Ok(canonical)
+}
+
+pub(crate) fn add_roots(
+    writer: &mut Writer,
+    layout: &Layout,
+    dirs: &[PathBuf],
+) -> Result<Vec<RootAdded>> {
     let mut results = Vec::new();
     for dir in dirs {
-        let canonical = dir.canonicalize().map_err(|e| {
-            Error::Invalid(format!("cannot add {}: {}", dir.display(), io_reason(&e)))
-        })?;
-        if !canonical.is_dir() {
-            return Err(Error::Invalid(format!(
-                "cannot add {}: not a folder",
-                dir.display()
-            )));
-        }
-        if layout.dir.canonicalize().is_ok_and(|lib| lib == canonical) {
-            return Err(Error::Invalid(format!(
-                "cannot add {}: it is the library folder itself",
-                dir.display()
-            )));
-        }
+        let canonical = checked_root(layout, dir)?;
         let tx = writer.conn.transaction()?;
         let existing = write::roots(&tx)?;
         let path = paths::display(&canonical);

@@ -101,7 +101,7 @@ impl Library {
 
     /// Gets the models of an index run onto the device, downloading on first use, and records
     /// them as the library's targets.
-    pub(super) fn prepare_models(
+    pub(crate) fn prepare_models(
         &self,
         conn: &Connection,
         on_event: &mut dyn FnMut(&IndexEvent),

@@ -53,6 +53,8 @@ impl Library {
         request: &SearchRequest,
         like: Option<&ItemRef>,
     ) -> Result<SearchResults> {
+        // Indexing in this process gives way while the query runs.
+        let _searching = self.gate.searching();
         let conn = match self.reader()? {
             Some(conn) => conn,
             None => empty_db()?,

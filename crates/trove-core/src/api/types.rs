@@ -44,6 +44,8 @@ pub struct Status {
     pub roots: Vec<RootInfo>,
     /// Vector sets per model.
     pub models: Vec<ModelStatus>,
+    /// Indexing is paused (`trove pause`) until `trove resume`.
+    pub paused: bool,
 }
 
 /// A model's vectors in this library.

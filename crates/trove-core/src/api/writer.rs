@@ -19,8 +19,17 @@ pub struct Writer {
     _lock: File,
 }
 
+/// The second line of the lock file of a process that runs the service: it takes requests
+/// through the library's inbox (see `api::control`).
+pub const SERVICE_MARK: &str = "service: takes requests";
+
 impl Writer {
     pub fn acquire(layout: &Layout, purpose: &str) -> Result<Writer> {
+        Writer::acquire_as(layout, purpose, false)
+    }
+
+    /// Takes the lock; `service` marks the holder as one that takes handed-over work.
+    pub fn acquire_as(layout: &Layout, purpose: &str, service: bool) -> Result<Writer> {
         std::fs::create_dir_all(&layout.dir).map_err(|e| {
             Error::io(
                 format!("cannot create the library folder {}", layout.dir.display()),
@@ -40,7 +49,7 @@ impl Writer {
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
+                let holder = holder.lines().next().unwrap_or_default().trim();
                 return Err(Error::Busy {
                     path: layout.dir.clone(),
                     holder: if holder.is_empty() {
@@ -58,7 +67,11 @@ impl Writer {
         let _ = file
             .set_len(0)
             .and_then(|_| file.rewind())
-            .and_then(|_| write!(file, "Trove (pid {}) is {purpose}", std::process::id()));
+            .and_then(|_| write!(file, "Trove (pid {}) is {purpose}", std::process::id()))
+            .and_then(|_| match service {
+                true => write!(file, "\n{SERVICE_MARK}"),
+                false => Ok(()),
+            });
         let conn = store::open_writer(layout)?;
         Ok(Writer { conn, _lock: file })
     }

@@ -121,11 +121,14 @@ pub type OnBackfill<'a> = dyn FnMut(usize, usize) + 'a;
 
 /// Gives every item of each model's role a vector of it, a batch per transaction; then records
 /// completed sets (and drops the vectors they replace). Returns how many vectors were made.
+/// Returns early, unfinished, when the gate stops it or asks it to yield; calling it again
+/// resumes (it looks for what is still missing).
 pub fn backfill(
     conn: &mut Connection,
     models: &Models,
     limits: &Limits,
     pool: &rayon::ThreadPool,
+    gate: &super::Gate,
     on_progress: &mut OnBackfill<'_>,
 ) -> Result<usize> {
     let total: usize = models
@@ -140,6 +143,9 @@ pub fn backfill(
         if model.info.role == Role::Bridge {
             let mut after = 0;
             loop {
+                if !gate.pass() || gate.take_yield() {
+                    return Ok(made);
+                }
                 let batch = vectors::photos_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;
                 let Some(&(last, _)) = batch.last() else {
                     break;
@@ -157,6 +163,9 @@ pub fn backfill(
         }
         let mut after = 0;
         loop {
+            if !gate.pass() || gate.take_yield() {
+                return Ok(made);
+            }
             let batch = vectors::chunks_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;
             let Some(&(last, _)) = batch.last() else {
                 break;

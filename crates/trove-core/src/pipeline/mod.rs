@@ -8,6 +8,11 @@
 //! the current models. A crash
 //! anywhere leaves each row either committed or still `pending`, so the next run resumes where
 //! this one stopped, with nothing lost and nothing doubled.
+//!
+//! `trove index` runs the queue to the end ([`Pipeline::run`]); the live service takes one batch
+//! at a time ([`Pipeline::step`]), files the watcher just saw first, and looks at new changes,
+//! pauses and searches between batches. Workers pass the [`Gate`] between files, so a pause or
+//! a search holds them within one file, not one batch.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -17,12 +22,15 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 pub mod embed_stage;
+mod gate;
+pub mod priority;
 
 use crate::error::{Error, Result};
 use crate::extract::{self, ExtractError, Extracted, Limits, Reader};
 use crate::paths;
 use crate::store::{self, Layout, write};
 pub use embed_stage::Models;
+pub use gate::{Gate, SearchGuard};
 
 /// Bytes read into memory per batch at most (one huge file may exceed it alone).
 const BATCH_BYTES: u64 = 192 * 1024 * 1024;
@@ -50,9 +58,13 @@ enum Outcome {
     Failed {
         hash: Option<[u8; 32]>,
         reason: String,
+        /// The file could not be read: that may pass, so it is tried again later.
+        transient: bool,
     },
     /// The file disappeared before it could be read: its row goes.
     Vanished,
+    /// The service is stopping: the row stays pending.
+    Dropped,
 }
 
 /// A file's bytes, their blake3 hash, and the reader its name calls for.
@@ -69,6 +81,10 @@ pub struct Processed {
     pub vanished: usize,
     /// Vectors made by the backfill for items indexed earlier.
     pub embedded: usize,
+    /// Of `indexed`: files whose content was new and was extracted (and embedded).
+    pub extracted: usize,
+    /// Every vector written: for new contents and by the backfill.
+    pub vectors: usize,
 }
 
 /// Progress of the indexing work, for bars and status lines.
@@ -89,6 +105,17 @@ pub struct Pipeline<'a> {
     pub batch_size: usize,
     pub pool: &'a rayon::ThreadPool,
     pub models: &'a Models,
+    pub gate: &'a Gate,
+}
+
+/// What one [`Pipeline::step`] took from the queue.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Ids of the rows the batch took (each is now indexed, failed, gone, or — when its file
+    /// changed meanwhile — still pending).
+    pub taken: Vec<i64>,
+    /// The last file of the batch, for status lines.
+    pub current: Option<String>,
 }
 
 impl Pipeline<'_> {
@@ -108,49 +135,62 @@ impl Pipeline<'_> {
             failed: 0,
             current: None,
         });
-        loop {
-            let jobs = self.next_jobs()?;
-            if jobs.is_empty() {
-                break;
-            }
-            let current = jobs.last().map(|j| paths::display(&j.path));
-            let count = jobs.len();
-            self.run_batch(jobs, &mut processed)?;
-            done += count;
+        while let Some(step) = self.step(&[], &mut processed)? {
+            done += step.taken.len();
             on_progress(&Progress {
                 phase: "indexing",
                 done,
                 total: total.max(done),
                 failed: processed.failed,
-                current,
+                current: step.current,
             });
         }
         if !self.models.is_empty() {
-            processed.embedded += embed_stage::backfill(
-                self.conn,
-                self.models,
-                &self.limits,
-                self.pool,
-                &mut |done, total| {
-                    on_progress(&Progress {
-                        phase: "embedding",
-                        done,
-                        total,
-                        failed: 0,
-                        current: None,
-                    })
-                },
-            )?;
+            let made = self.backfill(&mut |done, total| {
+                on_progress(&Progress {
+                    phase: "embedding",
+                    done,
+                    total,
+                    failed: 0,
+                    current: None,
+                })
+            })?;
+            processed.embedded += made;
+            processed.vectors += made;
         }
         Ok(processed)
     }
 
-    fn next_jobs(&self) -> Result<Vec<Job>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, path, size, mtime_ns FROM files
-             WHERE state = 'pending' ORDER BY id LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([self.batch_size.max(1) as i64], |r| {
+    /// Gives older items vectors of the current models (see [`embed_stage::backfill`]).
+    pub fn backfill(&mut self, on_progress: &mut embed_stage::OnBackfill<'_>) -> Result<usize> {
+        embed_stage::backfill(
+            self.conn,
+            self.models,
+            &self.limits,
+            self.pool,
+            self.gate,
+            on_progress,
+        )
+    }
+
+    /// Processes one batch: pending rows among `urgent` first, then the queue in order.
+    /// `None` when nothing is pending.
+    pub fn step(&mut self, urgent: &[i64], processed: &mut Processed) -> Result<Option<Step>> {
+        let jobs = self.next_jobs(urgent)?;
+        if jobs.is_empty() {
+            return Ok(None);
+        }
+        let step = Step {
+            taken: jobs.iter().map(|j| j.id).collect(),
+            current: jobs.last().map(|j| paths::display(&j.path)),
+        };
+        self.run_batch(jobs, processed)?;
+        Ok(Some(step))
+    }
+
+    fn next_jobs(&self, urgent: &[i64]) -> Result<Vec<Job>> {
+        let limit = self.batch_size.max(1);
+        let job = |r: &rusqlite::Row<'_>| {
             let path = paths::from_bytes(&r.get::<_, Vec<u8>>(1)?);
             Ok(Job {
                 id: r.get(0)?,
@@ -159,11 +199,36 @@ impl Pipeline<'_> {
                 size: r.get::<_, i64>(2)? as u64,
                 mtime_ns: r.get(3)?,
             })
-        })?;
+        };
+        let mut candidates: Vec<Job> = Vec::new();
+        if !urgent.is_empty() {
+            let ids: Vec<rusqlite::types::Value> = urgent
+                .iter()
+                .map(|&id| rusqlite::types::Value::Integer(id))
+                .collect();
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, path, size, mtime_ns FROM files
+                 WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![std::rc::Rc::new(ids), limit as i64], job)?;
+            candidates = rows.collect::<Result<_, _>>()?;
+        }
+        if candidates.len() < limit {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, path, size, mtime_ns FROM files
+                 WHERE state = 'pending' ORDER BY id LIMIT ?1",
+            )?;
+            let taken: HashSet<i64> = candidates.iter().map(|j| j.id).collect();
+            for row in stmt.query_map([limit as i64], job)? {
+                let row = row?;
+                if candidates.len() < limit && !taken.contains(&row.id) {
+                    candidates.push(row);
+                }
+            }
+        }
         let mut jobs = Vec::new();
         let mut bytes = 0;
-        for job in rows {
-            let job = job?;
+        for job in candidates {
             bytes += job.size;
             if !jobs.is_empty() && bytes > BATCH_BYTES {
                 break;
@@ -175,9 +240,15 @@ impl Pipeline<'_> {
 
     fn run_batch(&mut self, jobs: Vec<Job>, processed: &mut Processed) -> Result<()> {
         let limits = self.limits;
+        let gate = self.gate;
         let read: Vec<Result<Read, Outcome>> = self.pool.install(|| {
             jobs.par_iter()
-                .map(|job| read_and_hash(job, &limits))
+                .map(|job| {
+                    if !gate.pass() {
+                        return Err(Outcome::Dropped);
+                    }
+                    read_and_hash(job, &limits)
+                })
                 .collect()
         });
 
@@ -206,6 +277,9 @@ impl Pipeline<'_> {
                 .into_par_iter()
                 .map(|(i, bytes, hash, reader)| {
                     let job = &jobs[i];
+                    if !gate.pass() {
+                        return (i, Outcome::Dropped);
+                    }
                     (
                         i,
                         extract_one(job, &bytes, hash, reader, &limits, rules.as_ref(), layout),
@@ -229,9 +303,15 @@ impl Pipeline<'_> {
             })
             .collect();
         let models = self.models;
+        if !gate.pass() {
+            return Ok(()); // stopping: nothing is committed, every row stays pending
+        }
         let mut vectors = self
             .pool
             .install(|| embed_stage::embed_extracted(models, &new_contents));
+        if gate.is_stopping() {
+            return Ok(());
+        }
 
         let tx = self.conn.transaction()?;
         let mut inserted: HashMap<([u8; 32], Reader), i64> = HashMap::new();
@@ -240,6 +320,7 @@ impl Pipeline<'_> {
             if let Outcome::Failed {
                 hash: Some(hash),
                 reason,
+                ..
             } = outcome
             {
                 known_failures.insert((*hash, job.reader), reason.clone());
@@ -252,10 +333,16 @@ impl Pipeline<'_> {
                     write::delete_file(&tx, job.id)?;
                     processed.vanished += 1;
                 }
-                Outcome::Failed { hash, reason } => {
-                    write::mark_failed(&tx, job.id, hash.as_ref().map(|h| &h[..]), reason)?;
+                Outcome::Failed {
+                    hash,
+                    reason,
+                    transient,
+                } => {
+                    let hash = hash.as_ref().map(|h| &h[..]);
+                    write::mark_failed(&tx, job.id, hash, reason, *transient)?;
                     processed.failed += 1;
                 }
+                Outcome::Dropped => {}
                 Outcome::Extracted {
                     hash,
                     reader,
@@ -271,9 +358,11 @@ impl Pipeline<'_> {
                     inserted.insert((*hash, *reader), content_id);
                     for (model, vs) in vectors.remove(&i).unwrap_or_default() {
                         store::vectors::insert_for_content(&tx, &model, content_id, &vs)?;
+                        processed.vectors += vs.len();
                     }
                     write::mark_indexed(&tx, job.id, hash, content_id)?;
                     processed.indexed += 1;
+                    processed.extracted += 1;
                 }
                 Outcome::Known { hash, reader } => match write::find_content(&tx, hash, *reader)? {
                     Some(content_id) => {
@@ -291,7 +380,7 @@ impl Pipeline<'_> {
                             .unwrap_or_else(|| {
                                 "its content could not be extracted (see the other copy)".into()
                             });
-                        write::mark_failed(&tx, job.id, Some(hash), &reason)?;
+                        write::mark_failed(&tx, job.id, Some(hash), &reason, false)?;
                         processed.failed += 1;
                     }
                 },
@@ -319,6 +408,7 @@ fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
         return Err(Outcome::Failed {
             hash: None,
             reason: "Trove does not read this type of file".into(),
+            transient: false,
         });
     };
     if job.size > limits.max_file_bytes {
@@ -330,6 +420,7 @@ fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
                 limits.max_file_bytes / 1_000_000
             ))
             .to_string(),
+            transient: false,
         });
     }
     match std::fs::read(&job.path) {
@@ -341,6 +432,7 @@ fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
         Err(e) => Err(Outcome::Failed {
             hash: None,
             reason: read_error(&e),
+            transient: true,
         }),
     }
 }
@@ -383,6 +475,7 @@ fn extract_one(
             Outcome::Failed {
                 hash: Some(hash),
                 reason: e.to_string(),
+                transient: false,
             }
         }
     }

@@ -128,16 +128,7 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
     if let Some(folder) = folder {
         let dir = folder_key(&folder)?;
         let shown = paths::display(&dir);
-        let mut prefix = paths::to_bytes(&dir);
-        if prefix.last() != Some(&b'/') && prefix.last() != Some(&b'\\') {
-            prefix.push(std::path::MAIN_SEPARATOR as u8);
-        }
-        // Paths under the folder sort between `dir/` and `dir0` ('0' follows '/' and '\\' is
-        // followed by ']'): a range the unique index on `files.path` answers without a scan.
-        let mut end = prefix.clone();
-        if let Some(last) = end.last_mut() {
-            *last += 1;
-        }
+        let (prefix, end) = paths::under_range(&dir);
         let (lo, hi) = (
             bind(Box::new(prefix), &mut params),
             bind(Box::new(end), &mut params),

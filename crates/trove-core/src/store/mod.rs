@@ -25,6 +25,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v1.sql")),
         M::up(include_str!("schema_v2.sql")),
         M::up(include_str!("schema_v3.sql")),
+        M::up(include_str!("schema_v4.sql")),
     ])
 }
 
@@ -45,6 +46,16 @@ impl Layout {
 
     pub fn lock_file(&self) -> PathBuf {
         self.dir.join("writer.lock")
+    }
+
+    /// Present while indexing is paused (`trove pause`); any process may create or remove it.
+    pub fn pause_file(&self) -> PathBuf {
+        self.dir.join("paused")
+    }
+
+    /// Requests handed to the process that owns writing (`trove index` beside `trove watch`).
+    pub fn inbox_dir(&self) -> PathBuf {
+        self.dir.join("inbox")
     }
 
     /// Thumbnails are named by content hash, so writing one twice (after a crash) is harmless
@@ -126,7 +137,7 @@ pub fn open_reader(layout: &Layout) -> Result<Option<Connection>> {
 }
 
 fn migrations_count() -> i64 {
-    3
+    4
 }
 
 pub fn now_secs() -> i64 {

@@ -77,25 +77,41 @@ pub fn remove_root(conn: &Connection, root_id: i64) -> Result<Vec<Vec<u8>>> {
     gc_contents(conn)
 }
 
-pub fn files_of_root(conn: &Connection, root_id: i64) -> Result<Vec<FileRow>> {
-    let mut stmt = conn.prepare(
+/// The files of a root at or under `scope` (the root itself for a full listing).
+pub fn files_under(conn: &Connection, root_id: i64, scope: &Path) -> Result<Vec<FileRow>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT id, root_id, path, kind, size, mtime_ns, hash, content_id, state
-         FROM files WHERE root_id = ?1",
+         FROM files WHERE root_id = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+    )?;
+    let (lo, hi) = paths::under_range(scope);
+    let rows = stmt
+        .query_map(params![root_id, paths::to_bytes(scope), lo, hi], file_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: r.get(0)?,
+        root_id: r.get(1)?,
+        path: r.get(2)?,
+        kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Note),
+        size: r.get::<_, i64>(4)? as u64,
+        mtime_ns: r.get(5)?,
+        hash: r.get(6)?,
+        content_id: r.get(7)?,
+        state: r.get(8)?,
+    })
+}
+
+/// Files of this size and kind (candidates for the other end of a move).
+pub fn same_size(conn: &Connection, size: u64, kind: Kind) -> Result<Vec<FileRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, root_id, path, kind, size, mtime_ns, hash, content_id, state
+         FROM files WHERE size = ?1 AND kind = ?2",
     )?;
     let rows = stmt
-        .query_map([root_id], |r| {
-            Ok(FileRow {
-                id: r.get(0)?,
-                root_id: r.get(1)?,
-                path: r.get(2)?,
-                kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Note),
-                size: r.get::<_, i64>(4)? as u64,
-                mtime_ns: r.get(5)?,
-                hash: r.get(6)?,
-                content_id: r.get(7)?,
-                state: r.get(8)?,
-            })
-        })?
+        .query_map(params![size as i64, kind.as_str()], file_row)?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -128,7 +144,7 @@ pub fn insert_pending(conn: &Connection, root_id: i64, seen: &Seen) -> Result<i6
 pub fn mark_changed(conn: &Connection, id: i64, seen: &Seen) -> Result<()> {
     conn.execute(
         "UPDATE files SET size = ?2, mtime_ns = ?3, kind = ?4, state = 'pending', error = NULL,
-                attempts = 0, updated_at = ?5
+                attempts = 0, retry_at = NULL, updated_at = ?5
          WHERE id = ?1",
         params![
             id,
@@ -144,7 +160,7 @@ pub fn mark_changed(conn: &Connection, id: i64, seen: &Seen) -> Result<()> {
 /// Queues a failed file again without counting it as changed.
 pub fn retry(conn: &Connection, id: i64) -> Result<()> {
     conn.execute(
-        "UPDATE files SET state = 'pending', updated_at = ?2 WHERE id = ?1",
+        "UPDATE files SET state = 'pending', retry_at = NULL, updated_at = ?2 WHERE id = ?1",
         params![id, now_secs()],
     )?;
     Ok(())
@@ -295,21 +311,61 @@ pub fn insert_content(
 pub fn mark_indexed(conn: &Connection, id: i64, hash: &[u8], content_id: i64) -> Result<()> {
     conn.execute(
         "UPDATE files SET state = 'indexed', hash = ?2, content_id = ?3, error = NULL,
-                attempts = 0, updated_at = ?4
+                attempts = 0, retry_at = NULL, updated_at = ?4
          WHERE id = ?1",
         params![id, hash, content_id, now_secs()],
     )?;
     sync_file_fts(conn, id)
 }
 
-pub fn mark_failed(conn: &Connection, id: i64, hash: Option<&[u8]>, reason: &str) -> Result<()> {
+/// Retries of a failure that may pass by itself, after 15 s, 1 min and 4 min.
+pub const RETRIES: i64 = 3;
+const FIRST_RETRY_SECS: i64 = 15;
+
+/// Records why a file could not be indexed. A `transient` failure (the file could not be read)
+/// is queued again later, with growing delays, until [`RETRIES`] are used up.
+pub fn mark_failed(
+    conn: &Connection,
+    id: i64,
+    hash: Option<&[u8]>,
+    reason: &str,
+    transient: bool,
+) -> Result<()> {
     conn.execute(
         "UPDATE files SET state = 'failed', hash = ?2, content_id = NULL, error = ?3,
+                retry_at = CASE WHEN ?5 AND attempts < ?6
+                                THEN ?4 + ?7 * (1 << (2 * attempts)) END,
                 attempts = attempts + 1, updated_at = ?4
          WHERE id = ?1",
-        params![id, hash, reason, now_secs()],
+        params![
+            id,
+            hash,
+            reason,
+            now_secs(),
+            transient,
+            RETRIES,
+            FIRST_RETRY_SECS
+        ],
     )?;
     sync_file_fts(conn, id)
+}
+
+/// Queues again the failed files whose retry is due at `now`; returns how many.
+pub fn requeue_due(conn: &Connection, now: i64) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE files SET state = 'pending', retry_at = NULL, updated_at = ?1
+         WHERE retry_at IS NOT NULL AND retry_at <= ?1 AND state = 'failed'",
+        [now],
+    )?)
+}
+
+/// When the next retry is due, if any.
+pub fn next_retry(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT min(retry_at) FROM files WHERE retry_at IS NOT NULL AND state = 'failed'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Rewrites the file's keyword row from its current name and content.

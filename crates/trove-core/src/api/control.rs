@@ -1,0 +1,201 @@
+//! Control of a running service from any process: pausing and resuming indexing, and handing
+//! it work (`trove index DIR` while `trove watch` owns the library).
+//!
+//! Both go through files in the library folder rather than a socket: they need no server,
+//! work the same on every platform, and survive the service restarting. Pausing is a marker
+//! file (so a pause also holds across restarts, until resumed); requests are JSON files in
+//! `inbox/`, written under a temporary name and renamed so the service never reads half of one.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::Library;
+use super::writer::SERVICE_MARK;
+use crate::error::{Error, Result};
+use crate::store::Layout;
+
+/// Work handed to the running service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// Folders to add as roots (canonical; `OsString` keeps names that are not UTF-8).
+    pub add_roots: Vec<OsString>,
+    /// List every root again (what `trove index` without folders asks for).
+    pub rescan: bool,
+}
+
+/// The answer of [`Library::hand_over`].
+#[derive(Debug, Clone, Serialize)]
+pub struct HandedOver {
+    /// Who took the request, as its lock file says ("Trove (pid 123) is watching …").
+    pub holder: String,
+    pub folders: Vec<String>,
+}
+
+impl Library {
+    /// Pauses indexing: the running service (in this process or another) holds its workers
+    /// within a file, and stays paused across restarts until [`Library::resume`].
+    pub fn pause(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.layout.dir)
+            .and_then(|_| File::create(self.layout.pause_file()).map(drop))
+            .map_err(|e| Error::io("cannot pause indexing", e))?;
+        self.gate.set_paused(true);
+        Ok(())
+    }
+
+    pub fn resume(&self) -> Result<()> {
+        match std::fs::remove_file(self.layout.pause_file()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("cannot resume indexing", e)),
+        }
+        self.gate.set_paused(false);
+        Ok(())
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.layout.pause_file().exists()
+    }
+
+    /// When another process runs the service on this library, hands it `dirs` to add and
+    /// index (all roots, when empty) and returns who took them; `None` when the writer is not
+    /// a service (a plain `trove index`), which cannot take work.
+    pub fn hand_over(&self, dirs: &[PathBuf]) -> Result<Option<HandedOver>> {
+        let Some(holder) = service_holder(&self.layout) else {
+            return Ok(None);
+        };
+        let mut request = Request {
+            rescan: dirs.is_empty(),
+            ..Default::default()
+        };
+        let mut folders = Vec::new();
+        for dir in dirs {
+            let canonical = super::checked_root(&self.layout, dir)?;
+            folders.push(crate::paths::display(&canonical));
+            request.add_roots.push(canonical.into_os_string());
+        }
+        send(&self.layout, &request)?;
+        Ok(Some(HandedOver { holder, folders }))
+    }
+}
+
+/// The first line of the lock file when its holder is a service.
+fn service_holder(layout: &Layout) -> Option<String> {
+    let mut text = String::new();
+    File::open(layout.lock_file())
+        .ok()?
+        .read_to_string(&mut text)
+        .ok()?;
+    let mut lines = text.lines();
+    let holder = lines.next()?.trim().to_string();
+    lines.any(|l| l.trim() == SERVICE_MARK).then_some(holder)
+}
+
+fn send(layout: &Layout, request: &Request) -> Result<()> {
+    let dir = layout.inbox_dir();
+    let fail = |e| Error::io(format!("cannot hand the request to {}", dir.display()), e);
+    std::fs::create_dir_all(&dir).map_err(fail)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let name = format!("{stamp}-{}", std::process::id());
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let json = serde_json::to_vec(request).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(&tmp, json).map_err(fail)?;
+    std::fs::rename(&tmp, dir.join(format!("{name}.json"))).map_err(fail)
+}
+
+/// Takes every complete request from the inbox, oldest first. A request that cannot be read is
+/// dropped with a warning: it must not block the ones after it.
+pub(crate) fn receive(layout: &Layout) -> Vec<Request> {
+    let Ok(entries) = std::fs::read_dir(layout.inbox_dir()) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let parsed = std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()));
+            let _ = std::fs::remove_file(&path);
+            parsed
+                .map_err(|e| tracing::warn!("dropped request {}: {e}", path.display()))
+                .ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Settings;
+
+    #[test]
+    fn requests_reach_the_service_once_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        let first = Request {
+            add_roots: vec!["/a".into()],
+            rescan: false,
+        };
+        send(&layout, &first).unwrap();
+        send(
+            &layout,
+            &Request {
+                rescan: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let got = receive(&layout);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], first);
+        assert!(got[1].rescan);
+        assert!(receive(&layout).is_empty());
+    }
+
+    #[test]
+    fn only_a_service_takes_handed_over_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::open(dir.path(), Settings::default());
+        let folder = tempfile::tempdir().unwrap();
+        let plain = library.writer("indexing").unwrap();
+        assert!(
+            library
+                .hand_over(&[folder.path().into()])
+                .unwrap()
+                .is_none()
+        );
+        drop(plain);
+        let _service = super::super::Writer::acquire_as(&library.layout, "watching", true).unwrap();
+        let handed = library.hand_over(&[folder.path().into()]).unwrap().unwrap();
+        assert!(handed.holder.contains("is watching"), "{}", handed.holder);
+        let requests = receive(&library.layout);
+        assert_eq!(requests.len(), 1);
+        assert_eq!(
+            PathBuf::from(&requests[0].add_roots[0]),
+            folder.path().canonicalize().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_pause_is_seen_by_every_handle_and_resume_clears_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Library::open(dir.path(), Settings::default());
+        let other = Library::open(dir.path(), Settings::default());
+        one.pause().unwrap();
+        assert!(other.is_paused());
+        other.resume().unwrap();
+        assert!(!one.is_paused());
+        other.resume().unwrap(); // resuming twice is fine
+    }
+}

@@ -1,0 +1,599 @@
+//! The engine service: keeps a library equal to its folders for as long as it runs. It is what
+//! `trove watch` runs in the foreground and `trove serve` and the desktop app run in the
+//! background.
+//!
+//! One thread owns the library's writer lock and does everything that writes, in this order of
+//! priority: requests handed over by other processes, changes the watcher reported (listed with
+//! `scan`, written by the same `reconcile` as `trove index`), roots that went away or came back,
+//! then the `files` queue one batch at a time — the files the watcher just saw first — and,
+//! once the queue is empty, the backfill of older items. Between batches it looks for new work
+//! again, so a photo saved during a first index of 50,000 is searchable in seconds. Every batch
+//! commits on its own, so the service can be killed at any moment and resumes where it was.
+//!
+//! A start-up reconcile of every root picks up what changed while nothing was watching; the
+//! watcher is started before it, so nothing that happens during that scan is missed.
+//!
+//! File events are not fully trusted: in a storm of renames notify loses the old name of a
+//! few, and a kernel queue can overflow. So after live changes, once the queue is empty, the
+//! service sweeps the library's rows in slices between idle ticks and lists again any file
+//! whose size or time no longer matches the disk (or that is gone).
+
+mod events;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use events::{Activity, ServiceEvent, WatchedRoot};
+
+use crate::api::{self, Library, Writer, control};
+use crate::error::{Error, Result};
+use crate::pipeline::{self, Models, Pipeline, Processed};
+use crate::reconcile::{self, Changes};
+use crate::scan::{self, Listing};
+use crate::store::{self, read, write};
+use crate::watch::{Change, Mode, WatchOptions, Watcher};
+use crate::{paths, search};
+
+/// How often roots are checked for coming back (an unplugged drive plugged in again).
+const ROOT_CHECK: Duration = Duration::from_secs(2);
+/// How long the idle service waits for file events before looking at everything else again.
+const IDLE_TICK: Duration = Duration::from_millis(250);
+/// Relevance cutoffs are recalibrated at most this often while files keep arriving.
+const CUTOFF_EVERY: Duration = Duration::from_secs(30);
+/// Rows compared with the disk per idle tick while a sweep is owed.
+const SWEEP_SLICE: i64 = 2000;
+/// Longest wait after a failed batch before trying again.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+pub type OnEvent = Box<dyn FnMut(&ServiceEvent) + Send>;
+
+/// A running service; [`Service::stop`] ends it after the file in hand.
+pub struct Service {
+    library: Arc<Library>,
+    thread: Option<JoinHandle<Result<()>>>,
+    pause_mirror: Option<JoinHandle<()>>,
+}
+
+impl Library {
+    /// Starts the service on this library in background threads, adding `dirs` as roots
+    /// first. Fails at once when another process owns writing to the library.
+    pub fn start_service(self: &Arc<Self>, dirs: &[PathBuf], on_event: OnEvent) -> Result<Service> {
+        let mut writer = Writer::acquire_as(&self.layout, "watching the library's folders", true)?;
+        api::add_roots(&mut writer, &self.layout, dirs)?;
+        let (tx, rx) = mpsc::channel();
+        let watch = &self.settings.watch;
+        let options = WatchOptions {
+            poll: watch
+                .poll
+                .then(|| Duration::from_secs(watch.poll_interval_secs.max(1))),
+            debounce: Duration::from_millis(watch.debounce_ms),
+            ignore: vec![canonical(&self.layout.dir)],
+        };
+        let watcher = Watcher::start(options, tx)?;
+        self.gate.reopen();
+        self.gate.set_paused(self.is_paused());
+        let runner = Runner {
+            library: self.clone(),
+            writer,
+            watcher,
+            rx,
+            on_event,
+            roots: Vec::new(),
+            available: HashMap::new(),
+            urgent: Vec::new(),
+            totals: Processed::default(),
+            meter: Default::default(),
+            paused: false,
+            idle_reported: false,
+            sweep_after: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("trove-service".into())
+            .spawn(move || {
+                pipeline::priority::lower_current_thread();
+                runner.run()
+            })
+            .map_err(|e| Error::io("cannot start the indexing service", e))?;
+        let library = self.clone();
+        let pause_mirror = std::thread::Builder::new()
+            .name("trove-pause".into())
+            .spawn(move || mirror_pause_file(&library))
+            .map_err(|e| Error::io("cannot start the indexing service", e))?;
+        Ok(Service {
+            library: self.clone(),
+            thread: Some(thread),
+            pause_mirror: Some(pause_mirror),
+        })
+    }
+}
+
+impl Service {
+    /// Stops the service: work in hand is dropped uncommitted (its files stay queued).
+    pub fn stop(mut self) -> Result<()> {
+        self.library.gate.stop();
+        self.join_threads()
+    }
+
+    /// Waits until the service ends, which it does only when stopped or on an error it cannot
+    /// recover from (the library folder gone, say).
+    pub fn wait(mut self) -> Result<()> {
+        self.join_threads()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    fn join_threads(&mut self) -> Result<()> {
+        let result = match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the indexing service panicked".into()))),
+            None => Ok(()),
+        };
+        self.library.gate.stop();
+        if let Some(mirror) = self.pause_mirror.take() {
+            let _ = mirror.join();
+        }
+        result
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.library.gate.stop();
+        let _ = self.join_threads();
+    }
+}
+
+/// Another process pauses through the pause file: mirror it into the gate, so workers hold
+/// within a file even in the middle of a batch.
+fn mirror_pause_file(library: &Library) {
+    while !library.gate.is_stopping() {
+        let paused = library.is_paused();
+        if paused != library.gate.is_paused() {
+            library.gate.set_paused(paused);
+        }
+        std::thread::sleep(IDLE_TICK);
+    }
+}
+
+struct Runner {
+    library: Arc<Library>,
+    writer: Writer,
+    watcher: Watcher,
+    rx: Receiver<Vec<Change>>,
+    on_event: OnEvent,
+    roots: Vec<(i64, PathBuf)>,
+    /// Whether each root's folder was there at the last look.
+    available: HashMap<i64, bool>,
+    /// Files the watcher just queued: they go before the bulk of the queue.
+    urgent: Vec<i64>,
+    totals: Processed,
+    meter: events::Meter,
+    paused: bool,
+    /// Whether the last word was `Idle` (it is said once after each change of state).
+    idle_reported: bool,
+    /// Where the sweep of rows against the disk goes on; `None` when none is owed.
+    sweep_after: Option<i64>,
+}
+
+impl Runner {
+    fn run(mut self) -> Result<()> {
+        self.roots = write::roots(&self.writer.conn)?;
+        self.follow_roots();
+        let all: Vec<(i64, PathBuf)> = self.roots.clone();
+        self.reconcile_roots(&all, false)?;
+
+        let library = self.library.clone();
+        let on_event = &mut self.on_event;
+        let (models, uses) = library.prepare_models(&self.writer.conn, &mut |e| {
+            if let api::IndexEvent::Download(download) = e {
+                on_event(&ServiceEvent::Download {
+                    download: download.clone(),
+                });
+            }
+        })?;
+        (self.on_event)(&ServiceEvent::Models { models: uses });
+        let pool = library.worker_pool()?;
+
+        let mut last_root_check = Instant::now();
+        let mut last_cutoffs: Option<Instant> = None;
+        let mut cutoffs_owed = true;
+        let mut backfill_owed = true;
+        let mut backoff = Duration::ZERO;
+        while !library.gate.is_stopping() {
+            if let Err(e) = self.housekeeping(&mut last_root_check) {
+                self.problem(&e, &mut backoff);
+                continue;
+            }
+            if self.pause_changed() {
+                continue;
+            }
+            if self.paused {
+                self.take_changes(IDLE_TICK)?;
+                continue;
+            }
+            match self.step(&pool, &models) {
+                Ok(true) => {
+                    backoff = Duration::ZERO;
+                    cutoffs_owed = true;
+                    backfill_owed = true;
+                    continue;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.problem(&e, &mut backoff);
+                    continue;
+                }
+            }
+            // The queue is empty.
+            if backfill_owed && !models.is_empty() {
+                match self.backfill(&pool, &models) {
+                    Ok(finished) => backfill_owed = !finished,
+                    Err(e) => {
+                        self.problem(&e, &mut backoff);
+                        continue;
+                    }
+                }
+                if backfill_owed {
+                    continue; // it yielded to new changes
+                }
+            }
+            if cutoffs_owed && last_cutoffs.is_none_or(|t| t.elapsed() >= CUTOFF_EVERY) {
+                let loaded: Vec<&crate::embed::Model> = models.each().collect();
+                let refreshed = search::cutoff::refresh(&self.writer.conn, &loaded)
+                    .and_then(|_| store::vectors::prune_log(&self.writer.conn).map(drop));
+                if let Err(e) = refreshed {
+                    self.problem(&e, &mut backoff);
+                    continue;
+                }
+                last_cutoffs = Some(Instant::now());
+                cutoffs_owed = false;
+            }
+            if !self.idle_reported {
+                let counts = read::counts(&self.writer.conn)?;
+                (self.on_event)(&ServiceEvent::Idle {
+                    totals: self.totals.clone(),
+                    counts,
+                });
+                self.idle_reported = true;
+            }
+            if let Err(e) = self.sweep() {
+                self.problem(&e, &mut backoff);
+                continue;
+            }
+            self.take_changes(IDLE_TICK)?;
+        }
+        Ok(())
+    }
+
+    /// Requests, file events, roots coming and going, retries that are due.
+    fn housekeeping(&mut self, last_root_check: &mut Instant) -> Result<()> {
+        for request in control::receive(&self.library.layout) {
+            self.handle(request)?;
+        }
+        self.take_changes(Duration::ZERO)?;
+        if last_root_check.elapsed() >= ROOT_CHECK {
+            *last_root_check = Instant::now();
+            self.check_roots()?;
+        }
+        write::requeue_due(&self.writer.conn, store::now_secs())?;
+        Ok(())
+    }
+
+    /// Reports a pause or resume; true when the state changed.
+    fn pause_changed(&mut self) -> bool {
+        let paused = self.library.gate.is_paused();
+        if paused == self.paused {
+            return false;
+        }
+        self.paused = paused;
+        (self.on_event)(&if paused {
+            ServiceEvent::Paused
+        } else {
+            ServiceEvent::Resumed
+        });
+        true
+    }
+
+    fn problem(&mut self, error: &Error, backoff: &mut Duration) {
+        tracing::warn!("indexing: {error}");
+        (self.on_event)(&ServiceEvent::Problem {
+            message: error.to_string(),
+        });
+        *backoff = (*backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
+        let until = Instant::now() + *backoff;
+        while Instant::now() < until && !self.library.gate.is_stopping() {
+            std::thread::sleep(IDLE_TICK);
+        }
+    }
+
+    /// One batch from the queue; false when it is empty.
+    fn step(&mut self, pool: &rayon::ThreadPool, models: &Models) -> Result<bool> {
+        let library = &self.library;
+        let mut pipeline = Pipeline {
+            conn: &mut self.writer.conn,
+            layout: &library.layout,
+            limits: library.settings.limits,
+            batch_size: library.settings.index.batch_size,
+            pool,
+            models,
+            gate: &library.gate,
+        };
+        self.meter.begin(self.totals.failed);
+        let Some(step) = pipeline.step(&self.urgent, &mut self.totals)? else {
+            self.meter.reset();
+            return Ok(false);
+        };
+        self.idle_reported = false;
+        self.urgent.retain(|id| !step.taken.contains(id));
+        let pending = pending(&self.writer.conn)?;
+        let activity = self.meter.advance(
+            "indexing",
+            step.taken.len(),
+            pending,
+            self.totals.failed,
+            step.current,
+        );
+        (self.on_event)(&ServiceEvent::Progress(activity));
+        Ok(true)
+    }
+
+    /// Vectors of the current models for older items; true when finished, false when it
+    /// stopped early for newer changes.
+    fn backfill(&mut self, pool: &rayon::ThreadPool, models: &Models) -> Result<bool> {
+        let library = self.library.clone();
+        let rx = &self.rx;
+        let on_event = &mut self.on_event;
+        let meter = &mut self.meter;
+        let mut arrived: Vec<Change> = Vec::new();
+        let mut last_done = 0;
+        let made = Pipeline {
+            conn: &mut self.writer.conn,
+            layout: &library.layout,
+            limits: library.settings.limits,
+            batch_size: library.settings.index.batch_size,
+            pool,
+            models,
+            gate: &library.gate,
+        }
+        .backfill(&mut |done, total| {
+            let activity = meter.advance("embedding", done - last_done, total - done, 0, None);
+            last_done = done;
+            on_event(&ServiceEvent::Progress(activity));
+            while let Ok(changes) = rx.try_recv() {
+                arrived.extend(changes);
+                library.gate.request_yield();
+            }
+        })?;
+        self.totals.embedded += made;
+        self.totals.vectors += made;
+        let yielded = !arrived.is_empty();
+        library.gate.take_yield();
+        if yielded {
+            self.apply(arrived, true)?;
+        }
+        Ok(!yielded && !library.gate.is_stopping())
+    }
+
+    /// Waits up to `timeout` for file events, then reconciles all that arrived.
+    fn take_changes(&mut self, timeout: Duration) -> Result<()> {
+        let first = if timeout.is_zero() {
+            self.rx.try_recv().ok()
+        } else {
+            match self.rx.recv_timeout(timeout) {
+                Ok(changes) => Some(changes),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Internal("the file watcher stopped".into()));
+                }
+            }
+        };
+        let Some(mut changes) = first else {
+            return Ok(());
+        };
+        while let Ok(more) = self.rx.try_recv() {
+            changes.extend(more);
+        }
+        self.apply(changes, true)
+    }
+
+    /// Lists what the changes name and reconciles it in one transaction, so a move's two ends
+    /// meet (and the file keeps its id and vectors).
+    fn apply(&mut self, changes: Vec<Change>, live: bool) -> Result<()> {
+        tracing::debug!("changes: {changes:?}");
+        let exclude = vec![canonical(&self.library.layout.dir)];
+        let mut listings: Vec<(i64, Listing)> = Vec::new();
+        let mut rescanned: Vec<i64> = Vec::new();
+        for change in changes {
+            let (path, whole) = match &change {
+                Change::Rescan(root) => (root.as_path(), true),
+                Change::Path(path) => (path.as_path(), false),
+            };
+            let Some((root_id, root)) = root_of(&self.roots, path) else {
+                continue; // a root removed meanwhile
+            };
+            if rescanned.contains(&root_id) {
+                continue;
+            }
+            if whole || path == root {
+                rescanned.push(root_id);
+                listings.retain(|(id, _)| *id != root_id);
+                listings.push((root_id, scan::scan(root, &exclude)));
+            } else {
+                listings.push((root_id, scan::scan_within(root, path, &exclude)));
+            }
+        }
+        self.reconcile(&listings, live)
+    }
+
+    fn reconcile_roots(&mut self, roots: &[(i64, PathBuf)], live: bool) -> Result<()> {
+        let exclude = vec![canonical(&self.library.layout.dir)];
+        let listings: Vec<(i64, Listing)> = roots
+            .iter()
+            .map(|(id, path)| (*id, scan::scan(path, &exclude)))
+            .collect();
+        self.reconcile(&listings, live)
+    }
+
+    fn reconcile(&mut self, listings: &[(i64, Listing)], live: bool) -> Result<()> {
+        if listings.is_empty() {
+            return Ok(());
+        }
+        let tx = self.writer.conn.transaction()?;
+        let (changes, dropped): (Changes, _) = reconcile::reconcile(&tx, listings)?;
+        tx.commit()?;
+        pipeline::remove_thumbnails(&self.library.layout, &dropped);
+        if live {
+            self.urgent.extend(&changes.queued);
+            self.sweep_after = Some(0);
+        }
+        if !changes.is_empty() || !changes.skipped.is_empty() {
+            self.idle_reported = false;
+            (self.on_event)(&ServiceEvent::Changes { live, changes });
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, request: control::Request) -> Result<()> {
+        let dirs: Vec<PathBuf> = request.add_roots.into_iter().map(PathBuf::from).collect();
+        if !dirs.is_empty() {
+            // A folder that went away since it was checked is reported, not fatal.
+            if let Err(e) = api::add_roots(&mut self.writer, &self.library.layout, &dirs) {
+                (self.on_event)(&ServiceEvent::Problem {
+                    message: e.to_string(),
+                });
+            }
+        }
+        let before: Vec<i64> = self.roots.iter().map(|(id, _)| *id).collect();
+        self.roots = write::roots(&self.writer.conn)?;
+        let added: Vec<(i64, PathBuf)> = self
+            .roots
+            .iter()
+            .filter(|(id, _)| request.rescan || !before.contains(id))
+            .cloned()
+            .collect();
+        self.follow_roots();
+        self.reconcile_roots(&added, false)
+    }
+
+    /// Watches every root whose folder is there, stops watching folders that are no longer
+    /// roots (merged into a parent), and reports how each is followed.
+    fn follow_roots(&mut self) {
+        let ids: Vec<i64> = self.roots.iter().map(|(id, _)| *id).collect();
+        self.available.retain(|id, _| ids.contains(id));
+        let mut states = Vec::new();
+        for (id, root) in self.roots.clone() {
+            let state = if root.is_dir() {
+                match self.watcher.watch(&root) {
+                    Ok(Mode::Events) => "events",
+                    Ok(Mode::Polling) => "polling",
+                    Err(e) => {
+                        tracing::warn!("cannot watch {}: {e}", root.display());
+                        "unavailable"
+                    }
+                }
+            } else {
+                "unavailable"
+            };
+            self.available.insert(id, state != "unavailable");
+            states.push(WatchedRoot {
+                path: paths::display(&root),
+                state,
+            });
+        }
+        (self.on_event)(&ServiceEvent::Watching { roots: states });
+    }
+
+    /// A root whose folder vanished keeps its files as missing; one that came back is watched
+    /// and listed again.
+    fn check_roots(&mut self) -> Result<()> {
+        let mut changed = Vec::new();
+        for (id, root) in &self.roots {
+            let now = root.is_dir();
+            if self.available.get(id) != Some(&now) {
+                changed.push((*id, root.clone(), now));
+            }
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        for (_, root, now) in &changed {
+            if !now {
+                self.watcher.unwatch(root);
+            }
+        }
+        self.follow_roots();
+        let roots: Vec<(i64, PathBuf)> = changed.into_iter().map(|(id, p, _)| (id, p)).collect();
+        self.reconcile_roots(&roots, true)
+    }
+}
+
+impl Runner {
+    /// Compares the next slice of rows with the disk and lists again what differs.
+    fn sweep(&mut self) -> Result<()> {
+        let Some(after) = self.sweep_after else {
+            return Ok(());
+        };
+        let rows: Vec<(i64, i64, PathBuf, u64, i64)> = self
+            .writer
+            .conn
+            .prepare_cached(
+                "SELECT id, root_id, path, size, mtime_ns FROM files
+                 WHERE id > ?1 AND state <> 'missing' ORDER BY id LIMIT ?2",
+            )?
+            .query_map(rusqlite::params![after, SWEEP_SLICE], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    paths::from_bytes(&r.get::<_, Vec<u8>>(2)?),
+                    r.get::<_, i64>(3)? as u64,
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        self.sweep_after = rows.last().map(|r| r.0);
+        let stale: Vec<Change> = rows
+            .into_iter()
+            .filter(|(_, root_id, path, size, mtime_ns)| {
+                // A root that went away is the root check's business, not a file's.
+                self.available.get(root_id) == Some(&true)
+                    && scan::stat(path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime_ns)
+            })
+            .map(|(_, _, path, _, _)| Change::Path(path))
+            .collect();
+        if !stale.is_empty() {
+            tracing::debug!("the sweep found {} files the events missed", stale.len());
+            let owed = self.sweep_after;
+            self.apply(stale, true)?;
+            self.sweep_after = owed; // this reconcile owes no new sweep
+        }
+        Ok(())
+    }
+}
+
+fn pending(conn: &rusqlite::Connection) -> Result<usize> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM files WHERE state = 'pending'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+/// The root a path is under (the deepest, should roots ever nest).
+fn root_of<'a>(roots: &'a [(i64, PathBuf)], path: &Path) -> Option<(i64, &'a Path)> {
+    roots
+        .iter()
+        .filter(|(_, root)| path.starts_with(root))
+        .max_by_key(|(_, root)| root.as_os_str().len())
+        .map(|(id, root)| (*id, root.as_path()))
+}
+
+fn canonical(dir: &Path) -> PathBuf {
+    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
+}

@@ -1,0 +1,308 @@
+//! `trove watch`: the index follows the disk while it runs. Each test changes files the way a
+//! person or a program does, then waits (bounded, on conditions) until the service is idle and
+//! the index equals the disk, and checks what must have been kept: file ids, contents, vectors
+//! (the `extracted` and `vectors` counters of the idle event count every extraction and every
+//! vector made since the service started).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::util::make::{self, word};
+use crate::util::watch::Watching;
+use crate::util::{self, Dir, TINY_CLIP, note_paths};
+
+/// Paths of the index (each once: `files_in_index` panics otherwise) equal the trackable files
+/// on disk, and none is waiting.
+fn in_step(dir: &Dir) -> bool {
+    let indexed = util::files_in_index(dir);
+    let on_disk = util::trackable_files(&dir.files());
+    indexed.keys().cloned().collect::<BTreeSet<_>>() == on_disk
+        && indexed.values().all(|(state, _)| state == "indexed")
+}
+
+fn id_of(dir: &Dir, rel: &str) -> i64 {
+    dir.show(dir.path(rel))["id"].as_i64().unwrap()
+}
+
+fn total(idle: &Value, key: &str) -> u64 {
+    idle["totals"][key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {key} in {idle}"))
+}
+
+/// Watching `files/` with the tiny CLIP, so photos and notes get vectors.
+fn watched(dir: &Dir) -> Watching {
+    dir.watch(&["files", "--model-dir", TINY_CLIP, "--text-model", "none"])
+}
+
+#[test]
+fn new_changed_and_deleted_files_follow_the_disk() {
+    let dir = Dir::new();
+    dir.write("a.md", make::note("A", &word(1)));
+    let w = watched(&dir);
+    w.settle("the first index", || in_step(&dir));
+
+    dir.write("sub/b.md", make::note("B", &word(2)));
+    dir.write("photo.png", make::png(20, 16, 1));
+    w.settle("two new files", || in_step(&dir));
+    assert_eq!(note_paths(&dir.search(&word(2))), [dir.shown("sub/b.md")]);
+
+    let id = id_of(&dir, "sub/b.md");
+    dir.write("sub/b.md", make::note("B again", &word(3)));
+    w.settle("a changed note", || {
+        in_step(&dir) && !note_paths(&dir.search(&word(3))).is_empty()
+    });
+    assert_eq!(id_of(&dir, "sub/b.md"), id, "a changed file keeps its id");
+    assert!(note_paths(&dir.search(&word(2))).is_empty());
+
+    dir.remove("sub/b.md");
+    dir.remove("photo.png");
+    w.settle("two deleted files", || in_step(&dir));
+    assert!(note_paths(&dir.search(&word(3))).is_empty());
+    assert_eq!(util::index_rows(&dir).len(), 1);
+}
+
+#[test]
+fn a_renamed_or_moved_file_keeps_its_id_and_is_not_embedded_again() {
+    let dir = Dir::new();
+    dir.write("one/photo.png", make::png(24, 18, 7));
+    dir.write("one/note.md", make::note("Trip", &word(1)));
+    std::fs::create_dir_all(dir.path("two")).unwrap();
+    let w = dir.watch(&[
+        "files/one",
+        "files/two",
+        "--model-dir",
+        TINY_CLIP,
+        "--text-model",
+        "none",
+    ]);
+    let before = w.settle("the first index", || in_step(&dir));
+    let (photo, note) = (id_of(&dir, "one/photo.png"), id_of(&dir, "one/note.md"));
+
+    dir.rename("one/photo.png", "one/renamed.png");
+    dir.rename("one/note.md", "one/deeper/note.md");
+    dir.rename("one/renamed.png", "two/moved-to-another-root.png");
+    let after = w.settle("renames and a move across roots", || in_step(&dir));
+    assert_eq!(id_of(&dir, "two/moved-to-another-root.png"), photo);
+    assert_eq!(id_of(&dir, "one/deeper/note.md"), note);
+    for counter in ["extracted", "vectors"] {
+        assert_eq!(
+            total(&after, counter),
+            total(&before, counter),
+            "{counter}: a move made new work\n{after}"
+        );
+    }
+    assert_eq!(
+        note_paths(&dir.search(&word(1))),
+        [dir.shown("one/deeper/note.md")]
+    );
+}
+
+#[test]
+fn an_editor_save_is_one_updated_file_not_a_delete_and_an_add() {
+    let dir = Dir::new();
+    dir.write("note.md", make::note("Draft", &word(1)));
+    dir.write("other.md", make::note("Other", &word(2)));
+    let w = watched(&dir);
+    w.settle("the first index", || in_step(&dir));
+    let (note, other) = (id_of(&dir, "note.md"), id_of(&dir, "other.md"));
+
+    // Vim, Emacs, VS Code and most apps write a temporary file and rename it over the
+    // original: hidden here, visible (and trackable) there.
+    dir.write(".note.md.swp", make::note("Saved", &word(3)));
+    dir.rename(".note.md.swp", "note.md");
+    dir.write("other.md.tmp.md", make::note("Saved too", &word(4)));
+    dir.rename("other.md.tmp.md", "other.md");
+    w.settle("two saves", || {
+        in_step(&dir) && note_paths(&dir.search(&word(4))).len() == 1
+    });
+    assert_eq!(id_of(&dir, "note.md"), note);
+    assert_eq!(id_of(&dir, "other.md"), other);
+    assert_eq!(note_paths(&dir.search(&word(3))), [dir.shown("note.md")]);
+    assert_eq!(note_paths(&dir.search(&word(4))), [dir.shown("other.md")]);
+    assert!(note_paths(&dir.search(&word(1))).is_empty());
+    assert_eq!(util::index_rows(&dir).len(), 2);
+}
+
+#[test]
+fn whole_folders_move_with_their_files_and_vanish_with_them() {
+    let dir = Dir::new();
+    for i in 0..6 {
+        dir.write(format!("trip/day-{i}.md"), make::note("Day", &word(i)));
+        dir.write(
+            format!("trip/photos/p{i}.png"),
+            make::png(10 + i as u32, 9, i as u64),
+        );
+    }
+    dir.write("keep.md", make::note("Keep", &word(50)));
+    let w = watched(&dir);
+    let before = w.settle("the first index", || in_step(&dir));
+    let ids: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+
+    dir.rename("trip", "archive/2024/trip");
+    let after = w.settle("a folder moved", || in_step(&dir));
+    let moved: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+    assert_eq!(moved, ids, "every file keeps its id");
+    assert_eq!(total(&after, "extracted"), total(&before, "extracted"));
+    assert_eq!(
+        note_paths(&dir.search(&word(3))),
+        [dir.shown("archive/2024/trip/day-3.md")]
+    );
+
+    dir.remove("archive");
+    w.settle("a folder deleted", || in_step(&dir));
+    assert_eq!(util::index_rows(&dir).len(), 1);
+}
+
+#[test]
+fn an_unplugged_folder_keeps_its_files_as_missing_until_it_returns() {
+    let dir = Dir::new();
+    dir.write("drive/photo.png", make::png(12, 12, 3));
+    dir.write("drive/note.md", make::note("On the drive", &word(1)));
+    dir.write("home/local.md", make::note("Local", &word(2)));
+    let w = dir.watch(&["files/drive", "files/home"]);
+    w.settle("the first index", || in_step(&dir));
+    let ids: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+
+    // Unplugging a drive takes the whole folder away at once.
+    std::fs::rename(dir.path("drive"), dir.root().join("unplugged")).unwrap();
+    w.wait_until("the drive's files to be missing", || {
+        let rows = util::index_rows(&dir);
+        rows.iter().filter(|r| r.state == "missing").count() == 2
+            && rows.iter().filter(|r| r.state == "indexed").count() == 1
+    });
+    let status = dir.status();
+    let drive = status["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == dir.shown("drive"))
+        .unwrap();
+    assert_eq!(drive["available"], false, "{status:#}");
+
+    std::fs::rename(dir.root().join("unplugged"), dir.path("drive")).unwrap();
+    w.settle("the drive back", || in_step(&dir));
+    let back: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+    assert_eq!(back, ids);
+    assert_eq!(
+        note_paths(&dir.search(&word(1))),
+        [dir.shown("drive/note.md")]
+    );
+
+    // And it is watched again.
+    dir.write("drive/new.md", make::note("New", &word(3)));
+    w.settle("a file on the returned drive", || in_step(&dir));
+}
+
+#[test]
+fn polling_finds_changes_where_there_are_no_file_events() {
+    let dir = Dir::new();
+    dir.write("a.md", make::note("A", &word(1)));
+    let w = dir.watch(&["files", "--poll", "--poll-interval", "1"]);
+    let watching = w
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "watching")
+        .unwrap();
+    assert_eq!(watching["roots"][0]["state"], "polling", "{watching}");
+    w.settle("the first index", || in_step(&dir));
+    dir.write("b.md", make::note("B", &word(2)));
+    dir.rename("a.md", "renamed.md");
+    w.settle("polled changes", || in_step(&dir));
+    assert_eq!(note_paths(&dir.search(&word(1))), [dir.shown("renamed.md")]);
+}
+
+#[test]
+fn changes_made_while_nothing_watched_are_found_at_start() {
+    let dir = Dir::new();
+    dir.write("a.md", make::note("A", &word(1)));
+    dir.write("b.md", make::note("B", &word(2)));
+    let w = dir.watch(&["files"]);
+    w.settle("the first index", || in_step(&dir));
+    let id = id_of(&dir, "a.md");
+    assert_eq!(w.interrupt(), Some(0), "Ctrl-C is a clean stop");
+
+    dir.rename("a.md", "renamed.md");
+    dir.remove("b.md");
+    dir.write("c.md", make::note("C", &word(3)));
+    let w = dir.watch::<&str>(&[]);
+    let changes = w
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "changes")
+        .unwrap();
+    assert_eq!(
+        [&changes["new"], &changes["moved"], &changes["removed"]],
+        [1, 1, 1],
+        "{changes}"
+    );
+    assert_eq!(changes["live"], false);
+    w.settle("the start-up reconcile", || in_step(&dir));
+    assert_eq!(id_of(&dir, "renamed.md"), id);
+}
+
+#[test]
+fn pause_holds_indexing_until_resume() {
+    let dir = Dir::new();
+    dir.write("a.md", make::note("A", &word(1)));
+    let w = dir.watch(&["files"]);
+    w.settle("the first index", || in_step(&dir));
+
+    let mark = w.mark();
+    let paused = dir.trove(&["pause"]).json();
+    assert_eq!(paused["paused"], true);
+    w.wait_event(mark, "paused");
+    assert_eq!(dir.status()["paused"], true);
+    let mark = w.mark();
+    dir.write("b.md", make::note("B", &word(2)));
+    w.wait_event(mark, "changes");
+    // The file is known, but nothing indexes it while paused.
+    let pending = util::files_in_index(&dir)[&dir.shown("b.md")].0.clone();
+    assert_eq!(pending, "pending");
+
+    let mark = w.mark();
+    dir.trove(&["resume"]).ok();
+    w.wait_event(mark, "resumed");
+    w.settle("indexing after resume", || in_step(&dir));
+    assert_eq!(dir.status()["paused"], false);
+}
+
+#[test]
+fn reads_work_beside_the_service_and_a_second_indexer_hands_it_the_work() {
+    let dir = Dir::new();
+    dir.write("a.md", make::note("A", &word(1)));
+    dir.write("broken.png", b"not a png at all");
+    let w = dir.watch(&["files"]);
+    w.settle("the first index", || {
+        let rows = util::files_in_index(&dir);
+        rows.len() == 2 && rows.values().all(|(s, _)| s != "pending")
+    });
+    // Every read command works while the service owns the library.
+    assert_eq!(note_paths(&dir.search(&word(1))), [dir.shown("a.md")]);
+    assert_eq!(dir.status()["indexed"], 1);
+    assert_eq!(dir.failed().as_array().unwrap().len(), 1);
+    dir.show(dir.path("a.md"));
+    dir.trove(&["roots"]).json();
+
+    // A second writer hands its folder over instead of failing or waiting.
+    let elsewhere = dir.root().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("far.md"), make::note("Far", &word(2))).unwrap();
+    let handed = dir
+        .trove(&[std::ffi::OsStr::new("index"), elsewhere.as_os_str()])
+        .json();
+    assert!(
+        handed["handed_over"]["holder"]
+            .as_str()
+            .unwrap()
+            .contains("watching"),
+        "{handed}"
+    );
+    w.wait_until("the handed-over folder to be searchable", || {
+        note_paths(&dir.search(&word(2))).len() == 1
+    });
+    // Writers that cannot hand over say the library is busy.
+    let busy = dir.trove(&["check"]).fails();
+    assert!(busy.stderr.contains("busy"), "{busy}");
+}
