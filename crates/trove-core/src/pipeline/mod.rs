@@ -1,74 +1,42 @@
 //! Pipeline: takes `pending` rows from the `files` queue and makes them `indexed` or `failed`.
 //!
-//! One batch at a time: read and hash the files (worker threads), look up which hashes the
-//! library already knows (a copy or an unchanged rewrite costs no extraction), extract the rest
-//! (worker threads, which also prepare each photo's model input from the same decode), embed
-//! them ([`embed_stage`]), write thumbnails, then commit the whole batch — rows, items and
-//! vectors — in one transaction. After the queue, the backfill gives older items vectors of
-//! the current models. A crash
-//! anywhere leaves each row either committed or still `pending`, so the next run resumes where
-//! this one stopped, with nothing lost and nothing doubled.
+//! In batches, through overlapping stages ([`stages`]): while one batch is committed, the next
+//! is embedded and the one after is read, hashed and extracted. Reading looks up which hashes
+//! the library already knows (a copy or an unchanged rewrite costs no extraction); extraction
+//! also prepares each photo's model input from the same decode; embedding is
+//! [`embed_stage`]. The thread that owns the writer connection picks the batches and commits
+//! each whole — rows, items and vectors — in one transaction. After the queue, the backfill
+//! gives older items vectors of the current models. A crash anywhere leaves each row either
+//! committed or still `pending`, so the next run resumes where this one stopped, with nothing
+//! lost and nothing doubled.
 //!
-//! `trove index` runs the queue to the end ([`Pipeline::run`]); the live service takes one batch
-//! at a time ([`Pipeline::step`]), files the watcher just saw first, and looks at new changes,
+//! `trove index` runs the queue to the end ([`Pipeline::run`]); the live service commits one
+//! batch per [`Pipeline::step`], files the watcher just saw first, and looks at new changes,
 //! pauses and searches between batches. Workers pass the [`Gate`] between files, so a pause or
 //! a search holds them within one file, not one batch.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 
-use rayon::prelude::*;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
 pub mod embed_stage;
 mod gate;
 pub mod priority;
+pub mod stages;
 
-use crate::error::{Error, Result};
-use crate::extract::{self, ExtractError, Extracted, Limits, Reader};
+use crate::error::Result;
+use crate::extract::{Extracted, Limits, Reader};
 use crate::paths;
 use crate::store::{self, Layout, write};
 pub use embed_stage::Models;
 pub use gate::{Gate, SearchGuard};
+use stages::{Job, Outcome, Ready};
+pub use stages::{Stages, Work};
 
-/// Bytes read into memory per batch at most (one huge file may exceed it alone).
+/// Bytes read into memory per batch at most (one huge file may exceed it alone). Only the
+/// batch being read holds its bytes; later stages hold what was extracted.
 const BATCH_BYTES: u64 = 192 * 1024 * 1024;
-
-/// A pending file taken from the queue.
-#[derive(Debug, Clone)]
-struct Job {
-    id: i64,
-    path: PathBuf,
-    /// `None` only for a row whose name no reader accepts (it fails with a reason).
-    reader: Option<Reader>,
-    size: u64,
-    mtime_ns: i64,
-}
-
-/// What happened to one file.
-enum Outcome {
-    /// Its bytes match a content already in the library (or one extracted earlier in the batch).
-    Known { hash: [u8; 32], reader: Reader },
-    Extracted {
-        hash: [u8; 32],
-        reader: Reader,
-        extracted: Box<Extracted>,
-    },
-    Failed {
-        hash: Option<[u8; 32]>,
-        reason: String,
-        /// The file could not be read: that may pass, so it is tried again later.
-        transient: bool,
-    },
-    /// The file disappeared before it could be read: its row goes.
-    Vanished,
-    /// The service is stopping: the row stays pending.
-    Dropped,
-}
-
-/// A file's bytes, their blake3 hash, and the reader its name calls for.
-type Read = (Vec<u8>, [u8; 32], Reader);
 
 /// Counters of one pipeline run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -118,7 +86,7 @@ pub struct Step {
     pub current: Option<String>,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
     /// Processes the queue until no `pending` row is left.
     pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress)) -> Result<Processed> {
         let total: usize = self.conn.query_row(
@@ -135,16 +103,21 @@ impl Pipeline<'_> {
             failed: 0,
             current: None,
         });
-        while let Some(step) = self.step(&[], &mut processed)? {
-            done += step.taken.len();
-            on_progress(&Progress {
-                phase: "indexing",
-                done,
-                total: total.max(done),
-                failed: processed.failed,
-                current: step.current,
-            });
-        }
+        let work = self.work();
+        std::thread::scope(|scope| -> Result<()> {
+            let mut stages = Stages::start(scope, work);
+            while let Some(step) = self.step(&mut stages, &[], &mut processed)? {
+                done += step.taken.len();
+                on_progress(&Progress {
+                    phase: "indexing",
+                    done,
+                    total: total.max(done),
+                    failed: processed.failed,
+                    current: step.current,
+                });
+            }
+            Ok(())
+        })?;
         if !self.models.is_empty() {
             let made = self.backfill(&mut |done, total| {
                 on_progress(&Progress {
@@ -173,22 +146,46 @@ impl Pipeline<'_> {
         )
     }
 
-    /// Processes one batch: pending rows among `urgent` first, then the queue in order.
-    /// `None` when nothing is pending.
-    pub fn step(&mut self, urgent: &[i64], processed: &mut Processed) -> Result<Option<Step>> {
-        let jobs = self.next_jobs(urgent)?;
-        if jobs.is_empty() {
-            return Ok(None);
+    /// What the worker stages need, to start them ([`Stages::start`]).
+    pub fn work(&self) -> Work<'a> {
+        Work {
+            layout: self.layout,
+            limits: self.limits,
+            pool: self.pool,
+            models: self.models,
+            gate: self.gate,
         }
-        let step = Step {
-            taken: jobs.iter().map(|j| j.id).collect(),
-            current: jobs.last().map(|j| paths::display(&j.path)),
+    }
+
+    /// Commits one batch: keeps [`stages::DEPTH`] batches in the stages (pending rows among
+    /// `urgent` first, then the queue in order), waits for the oldest, and commits it.
+    /// `None` when nothing is pending or in flight.
+    pub fn step(
+        &mut self,
+        stages: &mut Stages<'_>,
+        urgent: &[i64],
+        processed: &mut Processed,
+    ) -> Result<Option<Step>> {
+        while stages.in_flight() < stages::DEPTH {
+            let jobs = self.next_jobs(urgent, &stages.taken())?;
+            if jobs.is_empty() {
+                break;
+            }
+            stages.send(jobs)?;
+        }
+        let Some(ready) = stages.oldest()? else {
+            return Ok(None);
         };
-        self.run_batch(jobs, processed)?;
+        let step = Step {
+            taken: ready.jobs.iter().map(|j| j.id).collect(),
+            current: ready.jobs.last().map(|j| paths::display(&j.path)),
+        };
+        self.commit(ready, processed)?;
         Ok(Some(step))
     }
 
-    fn next_jobs(&self, urgent: &[i64]) -> Result<Vec<Job>> {
+    /// The next batch of pending rows, leaving out those already in the stages.
+    fn next_jobs(&self, urgent: &[i64], taken: &HashSet<i64>) -> Result<Vec<Job>> {
         let limit = self.batch_size.max(1);
         let job = |r: &rusqlite::Row<'_>| {
             let path = paths::from_bytes(&r.get::<_, Vec<u8>>(1)?);
@@ -211,17 +208,25 @@ impl Pipeline<'_> {
                  WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![std::rc::Rc::new(ids), limit as i64], job)?;
-            candidates = rows.collect::<Result<_, _>>()?;
+            for row in rows {
+                let row = row?;
+                if !taken.contains(&row.id) {
+                    candidates.push(row);
+                }
+            }
         }
         if candidates.len() < limit {
+            // Past the rows in flight: they are still pending, and come first in id order.
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, path, size, mtime_ns FROM files
                  WHERE state = 'pending' ORDER BY id LIMIT ?1",
             )?;
-            let taken: HashSet<i64> = candidates.iter().map(|j| j.id).collect();
-            for row in stmt.query_map([limit as i64], job)? {
+            let chosen: HashSet<i64> = candidates.iter().map(|j| j.id).collect();
+            let want = (limit + taken.len()) as i64;
+            for row in stmt.query_map([want], job)? {
                 let row = row?;
-                if candidates.len() < limit && !taken.contains(&row.id) {
+                if candidates.len() < limit && !taken.contains(&row.id) && !chosen.contains(&row.id)
+                {
                     candidates.push(row);
                 }
             }
@@ -238,81 +243,18 @@ impl Pipeline<'_> {
         Ok(jobs)
     }
 
-    fn run_batch(&mut self, jobs: Vec<Job>, processed: &mut Processed) -> Result<()> {
-        let limits = self.limits;
-        let gate = self.gate;
-        let read: Vec<Result<Read, Outcome>> = self.pool.install(|| {
-            jobs.par_iter()
-                .map(|job| {
-                    if !gate.pass() {
-                        return Err(Outcome::Dropped);
-                    }
-                    read_and_hash(job, &limits)
-                })
-                .collect()
-        });
-
-        // Decide which files need extraction: contents unknown to the library, once each.
-        let mut claimed = HashSet::new();
-        let mut to_extract = Vec::new();
-        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
-        for (i, result) in read.into_iter().enumerate() {
-            match result {
-                Err(outcome) => outcomes.push(Some(outcome)),
-                Ok((bytes, hash, reader)) => {
-                    let known = write::find_content(self.conn, &hash, reader)?.is_some();
-                    if known || !claimed.insert((hash, reader)) {
-                        outcomes.push(Some(Outcome::Known { hash, reader }));
-                    } else {
-                        to_extract.push((i, bytes, hash, reader));
-                        outcomes.push(None);
-                    }
-                }
-            }
+    /// Commits a batch the stages finished: rows, contents, items and vectors in one
+    /// transaction. Rows whose file changed since they were taken stay pending.
+    fn commit(&mut self, ready: Ready, processed: &mut Processed) -> Result<()> {
+        let Ready {
+            jobs,
+            outcomes,
+            mut vectors,
+            stopped,
+        } = ready;
+        if stopped {
+            return Ok(()); // nothing is committed, every row stays pending
         }
-        let layout = self.layout;
-        let rules = self.models.image_rules();
-        let extracted: Vec<(usize, Outcome)> = self.pool.install(|| {
-            to_extract
-                .into_par_iter()
-                .map(|(i, bytes, hash, reader)| {
-                    let job = &jobs[i];
-                    if !gate.pass() {
-                        return (i, Outcome::Dropped);
-                    }
-                    (
-                        i,
-                        extract_one(job, &bytes, hash, reader, &limits, rules.as_ref(), layout),
-                    )
-                })
-                .collect()
-        });
-        for (i, outcome) in extracted {
-            outcomes[i] = Some(outcome);
-        }
-        let outcomes = outcomes
-            .into_iter()
-            .map(|o| o.ok_or_else(|| Error::Internal("a batch job has no outcome".into())))
-            .collect::<Result<Vec<_>>>()?;
-        let new_contents: Vec<(usize, &Extracted)> = outcomes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, o)| match o {
-                Outcome::Extracted { extracted, .. } => Some((i, &**extracted)),
-                _ => None,
-            })
-            .collect();
-        let models = self.models;
-        if !gate.pass() {
-            return Ok(()); // stopping: nothing is committed, every row stays pending
-        }
-        let mut vectors = self
-            .pool
-            .install(|| embed_stage::embed_extracted(models, &new_contents));
-        if gate.is_stopping() {
-            return Ok(());
-        }
-
         let tx = self.conn.transaction()?;
         let mut inserted: HashMap<([u8; 32], Reader), i64> = HashMap::new();
         let mut known_failures: HashMap<([u8; 32], Option<Reader>), String> = HashMap::new();
@@ -348,13 +290,34 @@ impl Pipeline<'_> {
                     reader,
                     extracted,
                 } => {
-                    let content_id = write::insert_content(
-                        &tx,
-                        hash,
-                        *reader,
-                        extracted,
-                        has_thumbnail(extracted),
-                    )?;
+                    // Another batch in flight extracted the same bytes and committed first.
+                    if let Some(content_id) = write::find_content(&tx, hash, *reader)? {
+                        write::mark_indexed(&tx, job.id, hash, content_id)?;
+                        processed.indexed += 1;
+                        processed.deduplicated += 1;
+                        continue;
+                    }
+                    // Written here, before the commit, so a crash never leaves a content
+                    // without its thumbnail (an orphan file is harmless).
+                    let thumbnail = match &**extracted {
+                        Extracted::Photo(photo) if !photo.thumbnail.is_empty() => {
+                            match write_thumbnail(self.layout, hash, &photo.thumbnail) {
+                                Ok(()) => true,
+                                Err(e) => {
+                                    // The library folder is the machine's problem, not the
+                                    // photo's: index it without a thumbnail, and say so.
+                                    tracing::warn!(
+                                        "cannot write thumbnail for {}: {e}",
+                                        job.path.display()
+                                    );
+                                    false
+                                }
+                            }
+                        }
+                        _ => false,
+                    };
+                    let content_id =
+                        write::insert_content(&tx, hash, *reader, extracted, thumbnail)?;
                     inserted.insert((*hash, *reader), content_id);
                     for (model, vs) in vectors.remove(&i).unwrap_or_default() {
                         store::vectors::insert_for_content(&tx, &model, content_id, &vs)?;
@@ -373,15 +336,13 @@ impl Pipeline<'_> {
                         }
                     }
                     // A copy of a file that failed in this batch fails the same way.
+                    // Otherwise the content was known when the batch was read and has been
+                    // dropped since (its last file went): the row waits to be extracted afresh.
                     None => {
-                        let reason = known_failures
-                            .get(&(*hash, Some(*reader)))
-                            .cloned()
-                            .unwrap_or_else(|| {
-                                "its content could not be extracted (see the other copy)".into()
-                            });
-                        write::mark_failed(&tx, job.id, Some(hash), &reason, false)?;
-                        processed.failed += 1;
+                        if let Some(reason) = known_failures.get(&(*hash, Some(*reader))) {
+                            write::mark_failed(&tx, job.id, Some(hash), reason, false)?;
+                            processed.failed += 1;
+                        }
                     }
                 },
             }
@@ -401,88 +362,6 @@ fn still_pending(conn: &Connection, job: &Job) -> Result<bool> {
         params![job.id, job.size as i64, job.mtime_ns],
         |r| r.get::<_, i64>(0),
     )? == 1)
-}
-
-fn read_and_hash(job: &Job, limits: &Limits) -> Result<Read, Outcome> {
-    let Some(reader) = job.reader else {
-        return Err(Outcome::Failed {
-            hash: None,
-            reason: "Trove does not read this type of file".into(),
-            transient: false,
-        });
-    };
-    if job.size > limits.max_file_bytes {
-        return Err(Outcome::Failed {
-            hash: None,
-            reason: ExtractError::TooLarge(format!(
-                "{} MB; the limit is {} MB",
-                job.size / 1_000_000,
-                limits.max_file_bytes / 1_000_000
-            ))
-            .to_string(),
-            transient: false,
-        });
-    }
-    match std::fs::read(&job.path) {
-        Ok(bytes) => {
-            let hash = *blake3::hash(&bytes).as_bytes();
-            Ok((bytes, hash, reader))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Outcome::Vanished),
-        Err(e) => Err(Outcome::Failed {
-            hash: None,
-            reason: read_error(&e),
-            transient: true,
-        }),
-    }
-}
-
-fn read_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "cannot read file: permission denied".into(),
-        _ => format!("cannot read file: {e}"),
-    }
-}
-
-fn extract_one(
-    job: &Job,
-    bytes: &[u8],
-    hash: [u8; 32],
-    reader: Reader,
-    limits: &Limits,
-    model: Option<&crate::embed::ImageRules>,
-    layout: &Layout,
-) -> Outcome {
-    let _span = tracing::debug_span!("extract", path = %job.path.display()).entered();
-    match extract::extract_for(&job.path, bytes, limits, model) {
-        Ok(mut extracted) => {
-            if let Extracted::Photo(photo) = &mut extracted
-                && let Err(e) = write_thumbnail(layout, &hash, &photo.thumbnail)
-            {
-                // The library folder is the machine's problem, not the photo's: index the
-                // photo without a thumbnail and say so in the log.
-                tracing::warn!("cannot write thumbnail for {}: {e}", job.path.display());
-                photo.thumbnail.clear();
-            }
-            Outcome::Extracted {
-                hash,
-                reader,
-                extracted: Box::new(extracted),
-            }
-        }
-        Err(e) => {
-            tracing::debug!("failed: {e}");
-            Outcome::Failed {
-                hash: Some(hash),
-                reason: e.to_string(),
-                transient: false,
-            }
-        }
-    }
-}
-
-fn has_thumbnail(extracted: &Extracted) -> bool {
-    matches!(extracted, Extracted::Photo(p) if !p.thumbnail.is_empty())
 }
 
 /// Written under a temporary name and renamed, so a crash never leaves a half thumbnail.

@@ -31,7 +31,7 @@ pub use events::{Activity, ServiceEvent, WatchedRoot};
 
 use crate::api::{self, Library, Writer, control};
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Models, Pipeline, Processed};
+use crate::pipeline::{self, Models, Pipeline, Processed, Stages, Work};
 use crate::reconcile::{self, Changes};
 use crate::scan::{self, Listing};
 use crate::store::{self, read, write};
@@ -200,7 +200,27 @@ impl Runner {
         })?;
         (self.on_event)(&ServiceEvent::Models { models: uses });
         let pool = library.worker_pool()?;
+        let work = Work {
+            layout: &library.layout,
+            limits: library.settings.limits,
+            pool: &pool,
+            models: &models,
+            gate: &library.gate,
+        };
+        std::thread::scope(|scope| {
+            let mut stages = Stages::start(scope, work);
+            self.serve(&mut stages, &pool, &models)
+        })
+    }
 
+    /// The loop: everything else first, then one batch, until stopped.
+    fn serve(
+        &mut self,
+        stages: &mut Stages<'_>,
+        pool: &rayon::ThreadPool,
+        models: &Models,
+    ) -> Result<()> {
+        let library = self.library.clone();
         let mut last_root_check = Instant::now();
         let mut last_cutoffs: Option<Instant> = None;
         let mut cutoffs_owed = true;
@@ -218,7 +238,7 @@ impl Runner {
                 self.take_changes(IDLE_TICK)?;
                 continue;
             }
-            match self.step(&pool, &models) {
+            match self.step(stages, pool, models) {
                 Ok(true) => {
                     backoff = Duration::ZERO;
                     cutoffs_owed = true;
@@ -233,7 +253,7 @@ impl Runner {
             }
             // The queue is empty.
             if backfill_owed && !models.is_empty() {
-                match self.backfill(&pool, &models) {
+                match self.backfill(pool, models) {
                     Ok(finished) => backfill_owed = !finished,
                     Err(e) => {
                         self.problem(&e, &mut backoff);
@@ -314,7 +334,12 @@ impl Runner {
     }
 
     /// One batch from the queue; false when it is empty.
-    fn step(&mut self, pool: &rayon::ThreadPool, models: &Models) -> Result<bool> {
+    fn step(
+        &mut self,
+        stages: &mut Stages<'_>,
+        pool: &rayon::ThreadPool,
+        models: &Models,
+    ) -> Result<bool> {
         let library = &self.library;
         let mut pipeline = Pipeline {
             conn: &mut self.writer.conn,
@@ -326,7 +351,7 @@ impl Runner {
             gate: &library.gate,
         };
         self.meter.begin(self.totals.failed);
-        let Some(step) = pipeline.step(&self.urgent, &mut self.totals)? else {
+        let Some(step) = pipeline.step(stages, &self.urgent, &mut self.totals)? else {
             self.meter.reset();
             return Ok(false);
         };
