@@ -379,3 +379,75 @@ fn sync_file_fts(conn: &Connection, id: i64) -> Result<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Layout, now_secs, open_writer};
+
+    fn state(conn: &Connection, id: i64) -> (String, Option<i64>, i64) {
+        conn.query_row(
+            "SELECT state, retry_at, attempts FROM files WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn unreadable_files_are_retried_with_growing_delays_then_left_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_writer(&Layout::new(dir.path())).unwrap();
+        let root = add_root(&conn, dir.path()).unwrap();
+        let seen = seen_of(dir.path());
+        let id = insert_pending(&conn, root, &seen).unwrap();
+        let mut delays = Vec::new();
+        for _ in 0..RETRIES {
+            let before = now_secs();
+            mark_failed(&conn, id, None, "cannot read file: busy", true).unwrap();
+            let (_, retry_at, _) = state(&conn, id);
+            let retry_at = retry_at.expect("a transient failure is retried");
+            delays.push(retry_at - before);
+            assert_eq!(requeue_due(&conn, retry_at - 1).unwrap(), 0, "not yet due");
+            assert_eq!(next_retry(&conn).unwrap(), Some(retry_at));
+            assert_eq!(requeue_due(&conn, retry_at).unwrap(), 1);
+            assert_eq!(state(&conn, id).0, "pending");
+        }
+        assert!(delays.windows(2).all(|w| w[1] > w[0]), "{delays:?}");
+        mark_failed(&conn, id, None, "cannot read file: busy", true).unwrap();
+        assert_eq!(state(&conn, id), ("failed".into(), None, RETRIES + 1));
+        assert_eq!(requeue_due(&conn, i64::MAX).unwrap(), 0);
+
+        // What the same bytes would repeat is not retried, and indexing resets the count.
+        let other = insert_pending(
+            &conn,
+            root,
+            &Seen {
+                path: dir.path().join("b.jpg"),
+                ..seen_of(dir.path())
+            },
+        )
+        .unwrap();
+        mark_failed(&conn, other, Some(&[1; 32]), "not a JPEG", false).unwrap();
+        assert_eq!(state(&conn, other).1, None);
+        mark_changed(
+            &conn,
+            id,
+            &Seen {
+                size: 11,
+                ..seen_of(dir.path())
+            },
+        )
+        .unwrap();
+        assert_eq!(state(&conn, id), ("pending".into(), None, 0));
+    }
+
+    fn seen_of(dir: &Path) -> Seen {
+        Seen {
+            path: dir.join("a.jpg"),
+            kind: Kind::Photo,
+            size: 10,
+            mtime_ns: 1,
+        }
+    }
+}
