@@ -306,3 +306,82 @@ fn reads_work_beside_the_service_and_a_second_indexer_hands_it_the_work() {
     let busy = dir.trove(&["check"]).fails();
     assert!(busy.stderr.contains("busy"), "{busy}");
 }
+
+/// Unmounts a test file system when dropped, even if the test fails.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    /// A tmpfs at `path`, or `None` where mounting is not allowed (not root, or a container
+    /// without the capability): the test then has nothing to check.
+    fn tmpfs(path: &std::path::Path) -> Option<Mount> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "trove-test"])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(path.to_path_buf()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn an_unmounted_drive_whose_mount_point_stays_keeps_its_files_as_missing() {
+    let dir = Dir::new();
+    let point = dir.mkdir("drive");
+    let Some(mount) = Mount::tmpfs(&point) else {
+        eprintln!("skipped: mounting a file system needs root");
+        return;
+    };
+    let files = [
+        ("drive/photo.png", make::png(12, 12, 3)),
+        (
+            "drive/notes/on-the-drive.md",
+            make::note("Drive", &word(1)).into_bytes(),
+        ),
+    ];
+    for (rel, bytes) in &files {
+        dir.write(rel, bytes);
+    }
+    dir.write("home/local.md", make::note("Local", &word(2)));
+    let w = dir.watch(&[
+        "files/drive",
+        "files/home",
+        "--model-dir",
+        TINY_CLIP,
+        "--text-model",
+        "none",
+    ]);
+    let before = w.settle("the first index", || in_step(&dir));
+    let ids: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+
+    // Unmounting leaves the empty mount point: the files are away, not deleted.
+    drop(mount);
+    assert!(point.is_dir());
+    w.wait_until("the drive's files to be missing", || {
+        let rows = util::index_rows(&dir);
+        rows.len() == 3 && rows.iter().filter(|r| r.state == "missing").count() == 2
+    });
+    assert!(note_paths(&dir.search(&word(1))).is_empty());
+
+    let _mount = Mount::tmpfs(&point).expect("mount again");
+    for (rel, bytes) in &files {
+        dir.write(rel, bytes);
+    }
+    let after = w.settle("the drive back", || in_step(&dir));
+    let back: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
+    assert_eq!(back, ids, "the files keep their ids");
+    assert_eq!(total(&after, "extracted"), total(&before, "extracted"));
+    assert_eq!(
+        note_paths(&dir.search(&word(1))),
+        [dir.shown("drive/notes/on-the-drive.md")]
+    );
+}

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::extract::Reader;
 use crate::paths;
-use crate::scan::{Listing, Seen, Skipped};
+use crate::scan::{self, Listing, Seen, Skipped};
 use crate::store::write::{self, FileRow};
 
 /// What a reconcile changed, for people and for tests.
@@ -65,9 +65,18 @@ pub fn reconcile(
 
     for (root_id, listing) in listings {
         changes.skipped.extend(listing.skipped.iter().cloned());
-        if !listing.available {
+        let (root, device_seen) = write::root_device(conn, *root_id)?;
+        if !listing.available || !scan::root_present(&root, device_seen) {
             changes.missing += write::mark_root_missing(conn, *root_id)?;
             continue;
+        }
+        if listing.dir == root && !listing.files.is_empty() {
+            match scan::device(&root) {
+                Some(device) if Some(device) != device_seen => {
+                    write::set_root_device(conn, *root_id, device)?;
+                }
+                _ => {}
+            }
         }
         let mut known: HashMap<Vec<u8>, FileRow> =
             write::files_under(conn, *root_id, &listing.dir)?

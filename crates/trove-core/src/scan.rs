@@ -137,6 +137,36 @@ fn list(root: &Path, scope: Option<&Path>, exclude: &[PathBuf]) -> Listing {
     listing
 }
 
+/// The file system a folder is on (its device number), where the platform says.
+pub fn device(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether a root's folder is there. An unmounted drive often leaves its mount point behind,
+/// an empty folder on another file system: that is the drive being away, not every file on it
+/// deleted, so a root found empty on a file system other than the one it was seen on
+/// (`device_seen`) is not there either.
+pub fn root_present(root: &Path, device_seen: Option<u64>) -> bool {
+    if !root.is_dir() {
+        return false;
+    }
+    match (device_seen, device(root)) {
+        (Some(seen), Some(now)) if seen != now => {
+            std::fs::read_dir(root).is_ok_and(|mut entries| entries.next().is_some())
+        }
+        _ => true,
+    }
+}
+
 /// Looks at one path: `None` when it is gone, not a regular file, or not a trackable type.
 pub fn stat(path: &Path) -> Option<Seen> {
     let kind = extract::kind_of(path)?;

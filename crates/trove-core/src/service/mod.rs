@@ -169,8 +169,9 @@ struct Runner {
     rx: Receiver<Vec<Change>>,
     on_event: OnEvent,
     roots: Vec<(i64, PathBuf)>,
-    /// Whether each root's folder was there at the last look.
-    available: HashMap<i64, bool>,
+    /// Each root's folder at the last look: the file system it was on, `None` when it was not
+    /// there (a mount over the folder changes the file system, and must be watched anew).
+    available: HashMap<i64, Option<u64>>,
     /// Files the watcher just queued: they go before the bulk of the queue.
     urgent: Vec<i64>,
     totals: Processed,
@@ -514,7 +515,8 @@ impl Runner {
         self.available.retain(|id, _| ids.contains(id));
         let mut states = Vec::new();
         for (id, root) in self.roots.clone() {
-            let state = if root.is_dir() {
+            let present = self.present(id, &root);
+            let state = if present.is_some() {
                 match self.watcher.watch(&root) {
                     Ok(Mode::Events) => "events",
                     Ok(Mode::Polling) => "polling",
@@ -526,7 +528,8 @@ impl Runner {
             } else {
                 "unavailable"
             };
-            self.available.insert(id, state != "unavailable");
+            self.available
+                .insert(id, present.filter(|_| state != "unavailable"));
             states.push(WatchedRoot {
                 path: paths::display(&root),
                 state,
@@ -539,19 +542,19 @@ impl Runner {
     /// and listed again.
     fn check_roots(&mut self) -> Result<()> {
         let mut changed = Vec::new();
-        for (id, root) in &self.roots {
-            let now = root.is_dir();
-            if self.available.get(id) != Some(&now) {
-                changed.push((*id, root.clone(), now));
+        for (id, root) in self.roots.clone() {
+            let now = self.present(id, &root);
+            if self.available.get(&id) != Some(&now) {
+                changed.push((id, root, now));
             }
         }
         if changed.is_empty() {
             return Ok(());
         }
-        for (_, root, now) in &changed {
-            if !now {
-                self.watcher.unwatch(root);
-            }
+        for (_, root, _) in &changed {
+            // Watched again by `follow_roots` when there: the old watch may be on the mount
+            // point under a drive that is now mounted, or on a folder moved away.
+            self.watcher.unwatch(root);
         }
         self.follow_roots();
         let roots: Vec<(i64, PathBuf)> = changed.into_iter().map(|(id, p, _)| (id, p)).collect();
@@ -587,7 +590,7 @@ impl Runner {
             .into_iter()
             .filter(|(_, root_id, path, size, mtime_ns)| {
                 // A root that went away is the root check's business, not a file's.
-                self.available.get(root_id) == Some(&true)
+                matches!(self.available.get(root_id), Some(Some(_)))
                     && scan::stat(path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime_ns)
             })
             .map(|(_, _, path, _, _)| Change::Path(path))
@@ -599,6 +602,16 @@ impl Runner {
             self.sweep_after = owed; // this reconcile owes no new sweep
         }
         Ok(())
+    }
+}
+
+impl Runner {
+    /// The file system a root's folder is on, if it is there (see [`scan::root_present`]).
+    fn present(&self, root_id: i64, root: &Path) -> Option<u64> {
+        let seen = write::root_device(&self.writer.conn, root_id)
+            .ok()
+            .and_then(|(_, device)| device);
+        scan::root_present(root, seen).then(|| scan::device(root).unwrap_or(0))
     }
 }
 

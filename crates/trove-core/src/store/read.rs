@@ -46,18 +46,18 @@ pub fn count(conn: &Connection, table: &str) -> Result<usize> {
 }
 
 pub fn roots(conn: &Connection) -> Result<Vec<RootInfo>> {
-    let mut stmt = conn.prepare("SELECT id, path FROM roots ORDER BY path")?;
-    let roots: Vec<(i64, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut stmt = conn.prepare("SELECT id, path, device FROM roots ORDER BY path")?;
+    let roots: Vec<(i64, Vec<u8>, Option<i64>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut counts_stmt = conn.prepare(&format!("{COUNTS_SQL} WHERE root_id = ?1"))?;
     roots
         .into_iter()
-        .map(|(id, path)| {
+        .map(|(id, path, device)| {
             let path = paths::from_bytes(&path);
             Ok(RootInfo {
                 id,
-                available: path.is_dir(),
+                available: crate::scan::root_present(&path, device.map(|d| d as u64)),
                 path: paths::display(&path),
                 counts: counts_stmt.query_row([id], counts_row)?,
             })

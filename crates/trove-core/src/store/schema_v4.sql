@@ -7,6 +7,11 @@
 --                 the retries are used up: the file then stays failed with its reason.
 
 ALTER TABLE files ADD COLUMN retry_at INTEGER;
+
+-- roots.device  the file system (device number) the root's folder was on when it last held
+--               files: found empty on another one, it is an unmounted drive's mount point, and
+--               its files are kept as missing (see `scan::root_present`).
+ALTER TABLE roots ADD COLUMN device INTEGER;
 CREATE INDEX files_retry ON files(retry_at) WHERE retry_at IS NOT NULL;
 -- A new file's size finds the rows that could be its old self (see `reconcile::orphan`).
 CREATE INDEX files_size ON files(size);

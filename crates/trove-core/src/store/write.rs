@@ -54,6 +54,28 @@ pub fn roots(conn: &Connection) -> Result<Vec<(i64, PathBuf)>> {
     Ok(rows)
 }
 
+/// A root's folder and the file system it was last seen holding files on.
+pub fn root_device(conn: &Connection, root_id: i64) -> Result<(PathBuf, Option<u64>)> {
+    Ok(conn.query_row(
+        "SELECT path, device FROM roots WHERE id = ?1",
+        [root_id],
+        |r| {
+            Ok((
+                paths::from_bytes(&r.get::<_, Vec<u8>>(0)?),
+                r.get::<_, Option<i64>>(1)?.map(|d| d as u64),
+            ))
+        },
+    )?)
+}
+
+pub fn set_root_device(conn: &Connection, root_id: i64, device: u64) -> Result<()> {
+    conn.execute(
+        "UPDATE roots SET device = ?2 WHERE id = ?1",
+        params![root_id, device as i64],
+    )?;
+    Ok(())
+}
+
 /// Re-parents the files of `from` (a root inside `into`) and drops `from`.
 pub fn merge_root(conn: &Connection, from: i64, into: i64) -> Result<()> {
     conn.execute(
