@@ -222,6 +222,10 @@ fn changes_made_while_nothing_watched_are_found_at_start() {
     w.settle("the first index", || in_step(&dir));
     let id = id_of(&dir, "a.md");
     assert_eq!(w.interrupt(), Some(0), "Ctrl-C is a clean stop");
+    assert!(
+        dir.status()["service"].is_null(),
+        "a stopped service is not shown"
+    );
 
     dir.rename("a.md", "renamed.md");
     dir.remove("b.md");
@@ -253,7 +257,9 @@ fn pause_holds_indexing_until_resume() {
     let paused = dir.trove(&["pause"]).json();
     assert_eq!(paused["paused"], true);
     w.wait_event(mark, "paused");
-    assert_eq!(dir.status()["paused"], true);
+    let status = dir.status();
+    assert_eq!(status["paused"], true);
+    assert_eq!(status["service"]["state"], "paused", "{status:#}");
     let mark = w.mark();
     dir.write("b.md", make::note("B", &word(2)));
     w.wait_event(mark, "changes");
@@ -280,7 +286,10 @@ fn reads_work_beside_the_service_and_a_second_indexer_hands_it_the_work() {
     });
     // Every read command works while the service owns the library.
     assert_eq!(note_paths(&dir.search(&word(1))), [dir.shown("a.md")]);
-    assert_eq!(dir.status()["indexed"], 1);
+    let status = dir.status();
+    assert_eq!(status["indexed"], 1);
+    assert_eq!(status["service"]["state"], "idle", "{status:#}");
+    assert_eq!(status["service"]["pid"], w.pid());
     assert_eq!(dir.failed().as_array().unwrap().len(), 1);
     dir.show(dir.path("a.md"));
     dir.trove(&["roots"]).json();

@@ -79,6 +79,14 @@ pub fn index_notices(r: &IndexReport) {
     }
 }
 
+fn duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs.div_ceil(60)),
+        _ => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
 pub fn handed_over(h: &trove_core::api::control::HandedOver) {
     let what = if h.folders.is_empty() {
         "to look at every folder again".to_string()
@@ -239,8 +247,26 @@ pub fn status(s: &Status) {
         "Contents: {} distinct, {} note passages",
         s.contents, s.chunks
     );
-    if s.paused {
-        println!("Indexing: paused — `trove resume` continues");
+    match &s.service {
+        Some(service) => {
+            let doing = match service.state.as_str() {
+                "indexing" | "embedding" => {
+                    let eta = service
+                        .eta_secs
+                        .map(|s| format!(", about {} left", duration(s)))
+                        .unwrap_or_default();
+                    format!(
+                        "{} {}/{} ({:.0}/s{eta})",
+                        service.state, service.done, service.total, service.rate
+                    )
+                }
+                "idle" => "up to date, watching for changes".into(),
+                other => other.to_string(),
+            };
+            println!("Service:  {doing} — Trove (pid {})", service.pid);
+        }
+        None if s.paused => println!("Indexing: paused — `trove resume` continues"),
+        None => {}
     }
     if s.roots.is_empty() {
         println!("Folders:  none yet — add one with `trove index DIR`");

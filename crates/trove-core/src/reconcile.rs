@@ -214,26 +214,25 @@ fn classify_known(
 /// other end of a move whose first half no listing saw. File events do get lost — notify drops
 /// the old name of some renames in a storm of them — and a move between two bursts of events
 /// arrives in two reconciles; either way the file keeps its id and vectors.
+///
+/// Cheapest test first: is any read file of that size (an index lookup, usually no for photos)?
+/// Only then is the new file hashed, and the rows with those very bytes looked up (an index
+/// lookup) and checked on disk.
 fn orphan(conn: &Connection, seen: &Seen) -> Result<Option<FileRow>> {
-    let candidates: Vec<FileRow> = write::same_size(conn, seen.size, seen.kind)?
-        .into_iter()
-        .filter(|row| row.hash.is_some() && row.state != "missing")
-        .filter(|row| {
-            let path = paths::from_bytes(&row.path);
-            path != seen.path
-                && std::fs::symlink_metadata(&path)
-                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        })
-        .collect();
-    if candidates.is_empty() {
+    if !write::read_with_size(conn, seen.size, seen.kind)? {
         return Ok(None);
     }
     let Some(hash) = hash_file(&seen.path) else {
         return Ok(None);
     };
-    Ok(candidates
+    Ok(write::with_hash(conn, &hash, seen.kind)?
         .into_iter()
-        .find(|row| row.hash.as_deref() == Some(&hash[..])))
+        .find(|row| {
+            let path = paths::from_bytes(&row.path);
+            path != seen.path
+                && std::fs::symlink_metadata(&path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        }))
 }
 
 fn file_name(path: &Path) -> Vec<u8> {

@@ -82,6 +82,29 @@ impl Library {
     }
 }
 
+/// What the service running on this library last said, unless none runs (a stale file left by
+/// a process that was killed names a process that is gone).
+pub(crate) fn running_service(layout: &Layout) -> Option<crate::service::ServiceState> {
+    let bytes = std::fs::read(layout.service_file()).ok()?;
+    let state: crate::service::ServiceState = serde_json::from_slice(&bytes).ok()?;
+    alive(state.pid).then_some(state)
+}
+
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 checks that the process exists and sends nothing.
+    let sent = unsafe { libc::kill(pid, 0) };
+    sent == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn alive(_pid: u32) -> bool {
+    true
+}
+
 /// The first line of the lock file when its holder is a service.
 fn service_holder(layout: &Layout) -> Option<String> {
     let mut text = String::new();

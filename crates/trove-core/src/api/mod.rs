@@ -257,6 +257,7 @@ impl Library {
             roots: read::roots(&conn)?,
             models: store::vectors::status(&conn)?,
             paused: self.is_paused(),
+            service: control::running_service(&self.layout),
         })
     }
 

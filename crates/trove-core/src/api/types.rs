@@ -46,6 +46,8 @@ pub struct Status {
     pub models: Vec<ModelStatus>,
     /// Indexing is paused (`trove pause`) until `trove resume`.
     pub paused: bool,
+    /// The service keeping this library up to date (`trove watch`, the app), when one runs.
+    pub service: Option<crate::service::ServiceState>,
 }
 
 /// A model's vectors in this library.

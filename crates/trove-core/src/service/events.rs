@@ -1,9 +1,10 @@
 //! What the service reports while it runs: one stream of events that `trove watch` prints (as
 //! a status line, or as JSON lines with `--json`) and the UI and tray render.
 
-use std::time::Instant;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{Counts, ModelUse};
 use crate::embed::download::DownloadEvent;
@@ -72,6 +73,93 @@ pub struct Activity {
     pub current: Option<String>,
     /// Files that failed in this busy period.
     pub failed: usize,
+}
+
+/// What a running service last said about itself, kept in the library folder (`service.json`)
+/// so that other processes can show it (`trove status` beside `trove watch`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceState {
+    pub pid: u32,
+    /// "starting", "indexing", "embedding", "idle" or "paused".
+    pub state: String,
+    pub done: usize,
+    pub total: usize,
+    pub rate: f64,
+    pub eta_secs: Option<u64>,
+    pub failed: usize,
+}
+
+/// Keeps `service.json` in step with the events, at most once a second unless the state
+/// changes, and removes it when the service ends.
+pub struct StateFile {
+    path: PathBuf,
+    state: ServiceState,
+    written: Option<Instant>,
+}
+
+impl StateFile {
+    pub fn new(path: PathBuf) -> StateFile {
+        let mut file = StateFile {
+            path,
+            state: ServiceState {
+                pid: std::process::id(),
+                state: "starting".into(),
+                done: 0,
+                total: 0,
+                rate: 0.0,
+                eta_secs: None,
+                failed: 0,
+            },
+            written: None,
+        };
+        file.write();
+        file
+    }
+
+    pub fn update(&mut self, event: &ServiceEvent) {
+        let before = self.state.state.clone();
+        match event {
+            ServiceEvent::Progress(a) => {
+                self.state.state = a.phase.into();
+                self.state.done = a.done;
+                self.state.total = a.total;
+                self.state.rate = a.rate;
+                self.state.eta_secs = a.eta_secs;
+                self.state.failed = a.failed;
+            }
+            ServiceEvent::Idle { .. } => self.state.state = "idle".into(),
+            ServiceEvent::Paused => self.state.state = "paused".into(),
+            ServiceEvent::Resumed => self.state.state = "indexing".into(),
+            _ => return,
+        }
+        let due = self
+            .written
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        if due || before != self.state.state {
+            self.write();
+        }
+    }
+
+    /// Best effort: the file only informs other processes.
+    fn write(&mut self) {
+        let tmp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
+        let written = serde_json::to_vec(&self.state)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(&tmp, json))
+            .and_then(|_| std::fs::rename(&tmp, &self.path));
+        if let Err(e) = written {
+            tracing::debug!("cannot write {}: {e}", self.path.display());
+        }
+        self.written = Some(Instant::now());
+    }
+}
+
+impl Drop for StateFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Measures a busy period: done, total and the rate since it began.

@@ -27,7 +27,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use events::{Activity, ServiceEvent, WatchedRoot};
+pub use events::{Activity, ServiceEvent, ServiceState, WatchedRoot};
 
 use crate::api::{self, Library, Writer, control};
 use crate::error::{Error, Result};
@@ -90,6 +90,7 @@ impl Library {
             paused: false,
             idle_reported: false,
             sweep_after: None,
+            state_file: events::StateFile::new(self.layout.service_file()),
         };
         let thread = std::thread::Builder::new()
             .name("trove-service".into())
@@ -181,6 +182,7 @@ struct Runner {
     idle_reported: bool,
     /// Where the sweep of rows against the disk goes on; `None` when none is owed.
     sweep_after: Option<i64>,
+    state_file: events::StateFile,
 }
 
 impl Runner {
@@ -199,7 +201,7 @@ impl Runner {
                 });
             }
         })?;
-        (self.on_event)(&ServiceEvent::Models { models: uses });
+        self.emit(&ServiceEvent::Models { models: uses });
         let pool = library.worker_pool()?;
         let work = Work {
             layout: &library.layout,
@@ -278,7 +280,7 @@ impl Runner {
             }
             if !self.idle_reported {
                 let counts = read::counts(&self.writer.conn)?;
-                (self.on_event)(&ServiceEvent::Idle {
+                self.emit(&ServiceEvent::Idle {
                     totals: self.totals.clone(),
                     counts,
                 });
@@ -291,6 +293,11 @@ impl Runner {
             self.take_changes(IDLE_TICK)?;
         }
         Ok(())
+    }
+
+    fn emit(&mut self, event: &ServiceEvent) {
+        self.state_file.update(event);
+        (self.on_event)(event);
     }
 
     /// Requests, file events, roots coming and going, retries that are due.
@@ -314,7 +321,7 @@ impl Runner {
             return false;
         }
         self.paused = paused;
-        (self.on_event)(&if paused {
+        self.emit(&if paused {
             ServiceEvent::Paused
         } else {
             ServiceEvent::Resumed
@@ -324,7 +331,7 @@ impl Runner {
 
     fn problem(&mut self, error: &Error, backoff: &mut Duration) {
         tracing::warn!("indexing: {error}");
-        (self.on_event)(&ServiceEvent::Problem {
+        self.emit(&ServiceEvent::Problem {
             message: error.to_string(),
         });
         *backoff = (*backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
@@ -366,7 +373,7 @@ impl Runner {
             self.totals.failed,
             step.current,
         );
-        (self.on_event)(&ServiceEvent::Progress(activity));
+        self.emit(&ServiceEvent::Progress(activity));
         Ok(true)
     }
 
@@ -376,6 +383,7 @@ impl Runner {
         let library = self.library.clone();
         let rx = &self.rx;
         let on_event = &mut self.on_event;
+        let state_file = &mut self.state_file;
         let meter = &mut self.meter;
         let mut arrived: Vec<Change> = Vec::new();
         let mut last_done = 0;
@@ -391,7 +399,9 @@ impl Runner {
         .backfill(&mut |done, total| {
             let activity = meter.advance("embedding", done - last_done, total - done, 0, None);
             last_done = done;
-            on_event(&ServiceEvent::Progress(activity));
+            let event = ServiceEvent::Progress(activity);
+            state_file.update(&event);
+            on_event(&event);
             while let Ok(changes) = rx.try_recv() {
                 arrived.extend(changes);
                 library.gate.request_yield();
@@ -481,7 +491,7 @@ impl Runner {
         }
         if !changes.is_empty() || !changes.skipped.is_empty() {
             self.idle_reported = false;
-            (self.on_event)(&ServiceEvent::Changes { live, changes });
+            self.emit(&ServiceEvent::Changes { live, changes });
         }
         Ok(())
     }
@@ -491,7 +501,7 @@ impl Runner {
         if !dirs.is_empty() {
             // A folder that went away since it was checked is reported, not fatal.
             if let Err(e) = api::add_roots(&mut self.writer, &self.library.layout, &dirs) {
-                (self.on_event)(&ServiceEvent::Problem {
+                self.emit(&ServiceEvent::Problem {
                     message: e.to_string(),
                 });
             }
@@ -535,7 +545,7 @@ impl Runner {
                 state,
             });
         }
-        (self.on_event)(&ServiceEvent::Watching { roots: states });
+        self.emit(&ServiceEvent::Watching { roots: states });
     }
 
     /// A root whose folder vanished keeps its files as missing; one that came back is watched

@@ -53,6 +53,11 @@ impl Layout {
         self.dir.join("paused")
     }
 
+    /// What a running service last said about itself (see `service::ServiceState`).
+    pub fn service_file(&self) -> PathBuf {
+        self.dir.join("service.json")
+    }
+
     /// Requests handed to the process that owns writing (`trove index` beside `trove watch`).
     pub fn inbox_dir(&self) -> PathBuf {
         self.dir.join("inbox")

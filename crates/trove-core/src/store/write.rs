@@ -126,14 +126,24 @@ fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
     })
 }
 
-/// Files of this size and kind (candidates for the other end of a move).
-pub fn same_size(conn: &Connection, size: u64, kind: Kind) -> Result<Vec<FileRow>> {
+/// Whether some file of this size and kind has been read (could be the old end of a move).
+pub fn read_with_size(conn: &Connection, size: u64, kind: Kind) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM files
+             WHERE size = ?1 AND kind = ?2 AND hash IS NOT NULL AND state <> 'missing' LIMIT 1",
+        )?
+        .exists(params![size as i64, kind.as_str()])?)
+}
+
+/// The files (not missing) whose bytes have this hash.
+pub fn with_hash(conn: &Connection, hash: &[u8], kind: Kind) -> Result<Vec<FileRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, root_id, path, kind, size, mtime_ns, hash, content_id, state
-         FROM files WHERE size = ?1 AND kind = ?2",
+         FROM files WHERE hash = ?1 AND kind = ?2 AND state <> 'missing'",
     )?;
     let rows = stmt
-        .query_map(params![size as i64, kind.as_str()], file_row)?
+        .query_map(params![hash, kind.as_str()], file_row)?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
