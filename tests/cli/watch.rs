@@ -272,6 +272,70 @@ fn pause_holds_indexing_until_resume() {
     w.wait_event(mark, "resumed");
     w.settle("indexing after resume", || in_step(&dir));
     assert_eq!(dir.status()["paused"], false);
+    assert_eq!(dir.status()["service"]["state"], "idle");
+}
+
+#[test]
+fn a_pause_in_the_middle_of_indexing_is_seen_at_once() {
+    let dir = Dir::new();
+    let w = dir.watch(&[
+        "files",
+        "--model-dir",
+        TINY_CLIP,
+        "--text-model",
+        "none",
+        "--batch-size",
+        "2",
+    ]);
+    let mark = w.mark();
+    for i in 0..400 {
+        dir.write(format!("many/n{i}.md"), make::note("Many", &word(i)));
+    }
+    w.wait_event(mark, "progress");
+    dir.trove(&["pause"]).ok();
+    w.wait_event(mark, "paused");
+    // The service said so while files were still waiting, not once the queue was empty.
+    let status = dir.status();
+    assert!(status["pending"].as_u64().unwrap() > 0, "{status:#}");
+    assert_eq!(status["service"]["state"], "paused", "{status:#}");
+    dir.trove(&["resume"]).ok();
+    w.settle("the rest after resume", || in_step(&dir));
+}
+
+#[test]
+fn a_folder_moved_while_its_files_wait_is_indexed_under_its_new_name() {
+    let dir = Dir::new();
+    let w = dir.watch(&[
+        "files",
+        "--model-dir",
+        TINY_CLIP,
+        "--text-model",
+        "none",
+        "--batch-size",
+        "4",
+    ]);
+    let mark = w.mark();
+    for i in 0..120 {
+        dir.write(
+            format!("incoming/n{i}.md"),
+            make::note("Incoming", &word(i)),
+        );
+        dir.write(format!("incoming/p{i}.png"), make::png(10, 10, i as u64));
+    }
+    w.wait_event(mark, "progress");
+    dir.rename("incoming", "sorted/2024");
+    w.settle("the moved folder's files to be indexed", || in_step(&dir));
+    // Hundreds of notes with the tiny CLIP: weak matches by meaning come along; by keyword,
+    // the word is in one note.
+    let results = dir.search(&word(77));
+    let by_keyword: Vec<&str> = results["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| !n["why"]["keyword"].is_null())
+        .map(|n| n["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(by_keyword, [dir.shown("sorted/2024/n77.md")]);
 }
 
 #[test]

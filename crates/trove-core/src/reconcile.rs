@@ -136,7 +136,11 @@ pub fn reconcile(
         };
         let taken_over = match taken_over {
             Some(row) => Some(row),
-            None => orphan(conn, seen)?,
+            // Taken over, so not deleted below should it be among the vanished (a row whose
+            // size is stale matches by hash only).
+            None => orphan(conn, seen)?.inspect(|row| {
+                vanished.remove(&row.path);
+            }),
         };
         match taken_over {
             Some(row) => {

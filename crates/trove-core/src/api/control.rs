@@ -132,9 +132,10 @@ fn send(layout: &Layout, request: &Request) -> Result<()> {
     std::fs::rename(&tmp, dir.join(format!("{name}.json"))).map_err(fail)
 }
 
-/// Takes every complete request from the inbox, oldest first. A request that cannot be read is
-/// dropped with a warning: it must not block the ones after it.
-pub(crate) fn receive(layout: &Layout) -> Vec<Request> {
+/// Every complete request in the inbox with its file, oldest first; [`done`] removes one once
+/// handled. A request that cannot be read is dropped with a warning: it must not block the
+/// ones after it.
+pub(crate) fn receive(layout: &Layout) -> Vec<(PathBuf, Request)> {
     let Ok(entries) = std::fs::read_dir(layout.inbox_dir()) else {
         return Vec::new();
     };
@@ -149,12 +150,20 @@ pub(crate) fn receive(layout: &Layout) -> Vec<Request> {
             let parsed = std::fs::read(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()));
-            let _ = std::fs::remove_file(&path);
-            parsed
-                .map_err(|e| tracing::warn!("dropped request {}: {e}", path.display()))
-                .ok()
+            match parsed {
+                Ok(request) => Some((path, request)),
+                Err(e) => {
+                    tracing::warn!("dropped request {}: {e}", path.display());
+                    done(&path);
+                    None
+                }
+            }
         })
         .collect()
+}
+
+pub(crate) fn done(request: &std::path::Path) {
+    let _ = std::fs::remove_file(request);
 }
 
 #[cfg(test)]
@@ -181,8 +190,11 @@ mod tests {
         .unwrap();
         let got = receive(&layout);
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0], first);
-        assert!(got[1].rescan);
+        assert_eq!(got[0].1, first);
+        assert!(got[1].1.rescan);
+        // Until handled, a request stays.
+        assert_eq!(receive(&layout).len(), 2);
+        got.iter().for_each(|(file, _)| done(file));
         assert!(receive(&layout).is_empty());
     }
 
@@ -205,7 +217,7 @@ mod tests {
         let requests = receive(&library.layout);
         assert_eq!(requests.len(), 1);
         assert_eq!(
-            PathBuf::from(&requests[0].add_roots[0]),
+            PathBuf::from(&requests[0].1.add_roots[0]),
             folder.path().canonicalize().unwrap()
         );
     }

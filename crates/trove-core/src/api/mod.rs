@@ -176,6 +176,9 @@ impl Library {
     ) -> Result<IndexReport> {
         let started = Instant::now();
         let mut writer = self.writer("indexing")?;
+        // A service of this process that stopped left the gate closed; none runs now (the
+        // writer lock says so).
+        self.gate.reopen();
         let added = add_roots(&mut writer, &self.layout, dirs)?;
         let roots_added = added
             .iter()

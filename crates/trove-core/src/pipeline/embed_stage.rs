@@ -121,7 +121,7 @@ pub type OnBackfill<'a> = dyn FnMut(usize, usize) + 'a;
 
 /// Gives every item of each model's role a vector of it, a batch per transaction; then records
 /// completed sets (and drops the vectors they replace). Returns how many vectors were made.
-/// Returns early, unfinished, when the gate stops it or asks it to yield; calling it again
+/// Returns early, unfinished, when the gate stops or pauses it or asks it to yield; calling it again
 /// resumes (it looks for what is still missing).
 pub fn backfill(
     conn: &mut Connection,
@@ -143,7 +143,7 @@ pub fn backfill(
         if model.info.role == Role::Bridge {
             let mut after = 0;
             loop {
-                if !gate.pass() || gate.take_yield() {
+                if gate.is_paused() || gate.take_yield() || !gate.pass() {
                     return Ok(made);
                 }
                 let batch = vectors::photos_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;
@@ -163,7 +163,7 @@ pub fn backfill(
         }
         let mut after = 0;
         loop {
-            if !gate.pass() || gate.take_yield() {
+            if gate.is_paused() || gate.take_yield() || !gate.pass() {
                 return Ok(made);
             }
             let batch = vectors::chunks_missing(conn, &model.info.id, after, BACKFILL_BATCH)?;

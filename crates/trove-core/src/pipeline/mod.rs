@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 pub mod embed_stage;
@@ -76,7 +76,18 @@ pub struct Pipeline<'a> {
     pub gate: &'a Gate,
 }
 
-/// What one [`Pipeline::step`] took from the queue.
+/// What one [`Pipeline::step`] did.
+pub enum Stepped {
+    Committed(Step),
+    /// A batch is under way but not ready (or held by a pause): nothing committed yet.
+    Waiting,
+    /// Nothing is pending or in flight.
+    Empty,
+    /// A batch came back unfinished because indexing is stopping.
+    Stopped,
+}
+
+/// What one committed batch took from the queue.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// Ids of the rows the batch took (each is now indexed, failed, gone, or — when its file
@@ -106,7 +117,9 @@ impl<'a> Pipeline<'a> {
         let work = self.work();
         std::thread::scope(|scope| -> Result<()> {
             let mut stages = Stages::start(scope, work);
-            while let Some(step) = self.step(&mut stages, &[], &mut processed)? {
+            while let Stepped::Committed(step) =
+                self.step(&mut stages, &[], &mut processed, None)?
+            {
                 done += step.taken.len();
                 on_progress(&Progress {
                     phase: "indexing",
@@ -157,15 +170,16 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Commits one batch: keeps [`stages::DEPTH`] batches in the stages (pending rows among
-    /// `urgent` first, then the queue in order), waits for the oldest, and commits it.
-    /// `None` when nothing is pending or in flight.
+    /// Keeps [`stages::DEPTH`] batches in the stages (pending rows among `urgent` first, then
+    /// the queue in order), waits for the oldest at most `wait` (`None`: as long as it takes),
+    /// and commits it.
     pub fn step(
         &mut self,
         stages: &mut Stages<'_>,
         urgent: &[i64],
         processed: &mut Processed,
-    ) -> Result<Option<Step>> {
+        wait: Option<std::time::Duration>,
+    ) -> Result<Stepped> {
         while stages.in_flight() < stages::DEPTH {
             let jobs = self.next_jobs(urgent, &stages.taken())?;
             if jobs.is_empty() {
@@ -173,15 +187,20 @@ impl<'a> Pipeline<'a> {
             }
             stages.send(jobs)?;
         }
-        let Some(ready) = stages.oldest()? else {
-            return Ok(None);
+        let ready = match stages.oldest(wait)? {
+            stages::Poll::Ready(ready) => ready,
+            stages::Poll::Waiting => return Ok(Stepped::Waiting),
+            stages::Poll::Empty => return Ok(Stepped::Empty),
         };
+        if ready.stopped {
+            return Ok(Stepped::Stopped);
+        }
         let step = Step {
             taken: ready.jobs.iter().map(|j| j.id).collect(),
             current: ready.jobs.last().map(|j| paths::display(&j.path)),
         };
         self.commit(ready, processed)?;
-        Ok(Some(step))
+        Ok(Stepped::Committed(step))
     }
 
     /// The next batch of pending rows, leaving out those already in the stages.
@@ -207,7 +226,8 @@ impl<'a> Pipeline<'a> {
                 "SELECT id, path, size, mtime_ns FROM files
                  WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![std::rc::Rc::new(ids), limit as i64], job)?;
+            let want = (limit + taken.len()) as i64;
+            let rows = stmt.query_map(params![std::rc::Rc::new(ids), want], job)?;
             for row in rows {
                 let row = row?;
                 if !taken.contains(&row.id) {
@@ -222,7 +242,7 @@ impl<'a> Pipeline<'a> {
                  WHERE state = 'pending' ORDER BY id LIMIT ?1",
             )?;
             let chosen: HashSet<i64> = candidates.iter().map(|j| j.id).collect();
-            let want = (limit + taken.len()) as i64;
+            let want = (limit + taken.len() + candidates.len()) as i64;
             for row in stmt.query_map([want], job)? {
                 let row = row?;
                 if candidates.len() < limit && !taken.contains(&row.id) && !chosen.contains(&row.id)
@@ -267,13 +287,18 @@ impl<'a> Pipeline<'a> {
             {
                 known_failures.insert((*hash, job.reader), reason.clone());
             }
-            if !still_pending(&tx, job)? {
+            let Some(root_id) = still_pending(&tx, job)? else {
                 continue;
-            }
+            };
             match outcome {
                 Outcome::Vanished => {
-                    write::delete_file(&tx, job.id)?;
-                    processed.vanished += 1;
+                    // Not when the whole root went (an unplugged drive): its files are kept as
+                    // missing, which the next look at the root records.
+                    let (root, device) = write::root_device(&tx, root_id)?;
+                    if crate::scan::root_present(&root, device) {
+                        write::delete_file(&tx, job.id)?;
+                        processed.vanished += 1;
+                    }
                 }
                 Outcome::Failed {
                     hash,
@@ -354,14 +379,22 @@ impl<'a> Pipeline<'a> {
     }
 }
 
-/// The row may have changed since it was taken (a watcher saw a newer version): then this
-/// outcome is stale and the row waits for the next batch.
-fn still_pending(conn: &Connection, job: &Job) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM files WHERE id = ?1 AND state = 'pending' AND size = ?2 AND mtime_ns = ?3",
-        params![job.id, job.size as i64, job.mtime_ns],
-        |r| r.get::<_, i64>(0),
-    )? == 1)
+/// The row's root, unless the row changed since it was taken (a watcher saw a newer version,
+/// or the file moved): then this outcome is stale and the row waits for the next batch.
+fn still_pending(conn: &Connection, job: &Job) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT root_id FROM files
+             WHERE id = ?1 AND state = 'pending' AND size = ?2 AND mtime_ns = ?3 AND path = ?4",
+            params![
+                job.id,
+                job.size as i64,
+                job.mtime_ns,
+                paths::to_bytes(&job.path)
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Written under a temporary name and renamed, so a crash never leaves a half thumbnail.

@@ -11,8 +11,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::Scope;
+use std::time::Duration;
 
 use rayon::prelude::*;
 use rusqlite::Connection;
@@ -88,6 +89,8 @@ pub struct Stages<'scope> {
     ready: Receiver<Result<Ready>>,
     /// Ids of each batch in the stages, oldest first.
     in_flight: VecDeque<Vec<i64>>,
+    /// A stage thread is gone.
+    broken: bool,
     _scope: std::marker::PhantomData<&'scope ()>,
 }
 
@@ -122,6 +125,7 @@ impl<'scope> Stages<'scope> {
             jobs,
             ready,
             in_flight: VecDeque::new(),
+            broken: false,
             _scope: std::marker::PhantomData,
         }
     }
@@ -135,22 +139,57 @@ impl<'scope> Stages<'scope> {
         self.in_flight.iter().flatten().copied().collect()
     }
 
+    /// Whether a stage thread is gone (a panic): nothing more can go through.
+    pub fn broken(&self) -> bool {
+        self.broken
+    }
+
     pub fn send(&mut self, jobs: Vec<Job>) -> Result<()> {
         let ids = jobs.iter().map(|j| j.id).collect();
-        self.jobs.send(jobs).map_err(|_| stopped())?;
+        if self.jobs.send(jobs).is_err() {
+            self.broken = true;
+            return Err(stopped());
+        }
         self.in_flight.push_back(ids);
         Ok(())
     }
 
-    /// The oldest batch, once through both stages; `None` when none is in flight.
-    pub fn oldest(&mut self) -> Result<Option<Ready>> {
-        if self.in_flight.pop_front().is_none() {
-            return Ok(None);
+    /// The oldest batch, once through both stages, waiting for it at most `wait` (`None`: as
+    /// long as it takes).
+    pub fn oldest(&mut self, wait: Option<Duration>) -> Result<Poll> {
+        if self.in_flight.is_empty() {
+            return Ok(Poll::Empty);
         }
-        self.ready.recv().map_err(|_| stopped())?.map(Some)
+        let received = match wait {
+            None => self
+                .ready
+                .recv()
+                .map_err(|_| RecvTimeoutError::Disconnected),
+            Some(wait) => self.ready.recv_timeout(wait),
+        };
+        let ready = match received {
+            Ok(ready) => ready,
+            Err(RecvTimeoutError::Timeout) => return Ok(Poll::Waiting),
+            Err(RecvTimeoutError::Disconnected) => {
+                self.broken = true;
+                return Err(stopped());
+            }
+        };
+        self.in_flight.pop_front();
+        ready.map(Poll::Ready)
     }
 }
 
+/// What [`Stages::oldest`] found.
+pub enum Poll {
+    Ready(Ready),
+    /// A batch is under way (or held by a pause).
+    Waiting,
+    /// Nothing is in flight.
+    Empty,
+}
+
+/// The stage threads are gone (one panicked): nothing more can be indexed in this run.
 fn stopped() -> Error {
     Error::Internal("the indexing workers stopped".into())
 }

@@ -31,7 +31,7 @@ pub use events::{Activity, ServiceEvent, ServiceState, WatchedRoot};
 
 use crate::api::{self, Library, Writer, control};
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Models, Pipeline, Processed, Stages, Work};
+use crate::pipeline::{self, Models, Pipeline, Processed, Stages, Stepped, Work};
 use crate::reconcile::{self, Changes};
 use crate::scan::{self, Listing};
 use crate::store::{self, read, write};
@@ -90,6 +90,9 @@ impl Library {
             paused: false,
             idle_reported: false,
             sweep_after: None,
+            sweep_again: false,
+            rescan_owed: Default::default(),
+            watcher_gone: false,
             state_file: events::StateFile::new(self.layout.service_file()),
         };
         let thread = std::thread::Builder::new()
@@ -182,6 +185,11 @@ struct Runner {
     idle_reported: bool,
     /// Where the sweep of rows against the disk goes on; `None` when none is owed.
     sweep_after: Option<i64>,
+    /// Live changes came during the sweep: another pass follows it.
+    sweep_again: bool,
+    /// Roots to list whole: changes from the watcher were taken but not written (an error).
+    rescan_owed: std::collections::HashSet<i64>,
+    watcher_gone: bool,
     state_file: events::StateFile,
 }
 
@@ -238,17 +246,22 @@ impl Runner {
                 continue;
             }
             if self.paused {
-                self.take_changes(IDLE_TICK)?;
+                if let Err(e) = self.take_changes(IDLE_TICK) {
+                    self.problem(&e, &mut backoff);
+                }
                 continue;
             }
             match self.step(stages, pool, models) {
-                Ok(true) => {
+                Ok(Stepped::Committed(_)) => {
                     backoff = Duration::ZERO;
                     cutoffs_owed = true;
                     backfill_owed = true;
                     continue;
                 }
-                Ok(false) => {}
+                Ok(Stepped::Waiting | Stepped::Stopped) => continue,
+                Ok(Stepped::Empty) => {}
+                // A stage thread died (a panic in a model): nothing more can be indexed.
+                Err(e) if stages.broken() => return Err(e),
                 Err(e) => {
                     self.problem(&e, &mut backoff);
                     continue;
@@ -279,18 +292,23 @@ impl Runner {
                 cutoffs_owed = false;
             }
             if !self.idle_reported {
-                let counts = read::counts(&self.writer.conn)?;
-                self.emit(&ServiceEvent::Idle {
-                    totals: self.totals.clone(),
-                    counts,
-                });
-                self.idle_reported = true;
+                match read::counts(&self.writer.conn) {
+                    Ok(counts) => {
+                        self.emit(&ServiceEvent::Idle {
+                            totals: self.totals.clone(),
+                            counts,
+                        });
+                        self.idle_reported = true;
+                    }
+                    Err(e) => {
+                        self.problem(&e, &mut backoff);
+                        continue;
+                    }
+                }
             }
-            if let Err(e) = self.sweep() {
+            if let Err(e) = self.sweep().and_then(|_| self.take_changes(IDLE_TICK)) {
                 self.problem(&e, &mut backoff);
-                continue;
             }
-            self.take_changes(IDLE_TICK)?;
         }
         Ok(())
     }
@@ -302,8 +320,23 @@ impl Runner {
 
     /// Requests, file events, roots coming and going, retries that are due.
     fn housekeeping(&mut self, last_root_check: &mut Instant) -> Result<()> {
-        for request in control::receive(&self.library.layout) {
+        if self.watcher_gone {
+            return Err(Error::Internal("the file watcher stopped".into()));
+        }
+        for (file, request) in control::receive(&self.library.layout) {
             self.handle(request)?;
+            // Only once handled: a request that failed (a full disk) is tried again.
+            control::done(&file);
+        }
+        if !self.rescan_owed.is_empty() {
+            let owed: Vec<(i64, PathBuf)> = self
+                .roots
+                .iter()
+                .filter(|(id, _)| self.rescan_owed.contains(id))
+                .cloned()
+                .collect();
+            self.reconcile_roots(&owed, true)?;
+            self.rescan_owed.clear();
         }
         self.take_changes(Duration::ZERO)?;
         if last_root_check.elapsed() >= ROOT_CHECK {
@@ -321,6 +354,7 @@ impl Runner {
             return false;
         }
         self.paused = paused;
+        self.idle_reported = false;
         self.emit(&if paused {
             ServiceEvent::Paused
         } else {
@@ -341,13 +375,13 @@ impl Runner {
         }
     }
 
-    /// One batch from the queue; false when it is empty.
+    /// One batch from the queue, or a short wait for one under way.
     fn step(
         &mut self,
         stages: &mut Stages<'_>,
         pool: &rayon::ThreadPool,
         models: &Models,
-    ) -> Result<bool> {
+    ) -> Result<Stepped> {
         let library = &self.library;
         let mut pipeline = Pipeline {
             conn: &mut self.writer.conn,
@@ -359,9 +393,15 @@ impl Runner {
             gate: &library.gate,
         };
         self.meter.begin(self.totals.failed);
-        let Some(step) = pipeline.step(stages, &self.urgent, &mut self.totals)? else {
-            self.meter.reset();
-            return Ok(false);
+        // Waits briefly, so changes, requests and pauses are looked at while a batch runs.
+        let wait = Some(Duration::from_millis(100));
+        let step = match pipeline.step(stages, &self.urgent, &mut self.totals, wait)? {
+            Stepped::Committed(step) => step,
+            Stepped::Empty => {
+                self.meter.reset();
+                return Ok(Stepped::Empty);
+            }
+            other => return Ok(other),
         };
         self.idle_reported = false;
         self.urgent.retain(|id| !step.taken.contains(id));
@@ -371,10 +411,10 @@ impl Runner {
             step.taken.len(),
             pending,
             self.totals.failed,
-            step.current,
+            step.current.clone(),
         );
         self.emit(&ServiceEvent::Progress(activity));
-        Ok(true)
+        Ok(Stepped::Committed(step))
     }
 
     /// Vectors of the current models for older items; true when finished, false when it
@@ -419,19 +459,25 @@ impl Runner {
 
     /// Waits up to `timeout` for file events, then reconciles all that arrived.
     fn take_changes(&mut self, timeout: Duration) -> Result<()> {
-        let first = if timeout.is_zero() {
-            self.rx.try_recv().ok()
+        let (first, disconnected) = if timeout.is_zero() {
+            match self.rx.try_recv() {
+                Ok(changes) => (Some(changes), false),
+                Err(e) => (None, e == mpsc::TryRecvError::Disconnected),
+            }
         } else {
             match self.rx.recv_timeout(timeout) {
-                Ok(changes) => Some(changes),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(Error::Internal("the file watcher stopped".into()));
-                }
+                Ok(changes) => (Some(changes), false),
+                Err(RecvTimeoutError::Timeout) => (None, false),
+                Err(RecvTimeoutError::Disconnected) => (None, true),
             }
         };
-        let Some(mut changes) = first else {
-            return Ok(());
+        let mut changes = match first {
+            Some(changes) => changes,
+            None if disconnected => {
+                self.watcher_gone = true;
+                return Err(Error::Internal("the file watcher stopped".into()));
+            }
+            None => return Ok(()),
         };
         while let Ok(more) = self.rx.try_recv() {
             changes.extend(more);
@@ -465,7 +511,13 @@ impl Runner {
                 listings.push((root_id, scan::scan_within(root, path, &exclude)));
             }
         }
-        self.reconcile(&listings, live)
+        let reconciled = self.reconcile(&listings, live);
+        if reconciled.is_err() {
+            // The changes were taken from the watcher: list their roots whole once it works.
+            self.rescan_owed
+                .extend(listings.iter().map(|(root_id, _)| *root_id));
+        }
+        reconciled
     }
 
     fn reconcile_roots(&mut self, roots: &[(i64, PathBuf)], live: bool) -> Result<()> {
@@ -487,7 +539,11 @@ impl Runner {
         pipeline::remove_thumbnails(&self.library.layout, &dropped);
         if live {
             self.urgent.extend(&changes.queued);
-            self.sweep_after = Some(0);
+            // A sweep under way finishes first, so rows far on are reached under steady changes.
+            match self.sweep_after {
+                None => self.sweep_after = Some(0),
+                Some(_) => self.sweep_again = true,
+            }
         }
         if !changes.is_empty() || !changes.skipped.is_empty() {
             self.idle_reported = false;
@@ -596,6 +652,9 @@ impl Runner {
             })?
             .collect::<Result<_, _>>()?;
         self.sweep_after = rows.last().map(|r| r.0);
+        if self.sweep_after.is_none() && std::mem::take(&mut self.sweep_again) {
+            self.sweep_after = Some(0);
+        }
         let stale: Vec<Change> = rows
             .into_iter()
             .filter(|(_, root_id, path, size, mtime_ns)| {
@@ -607,9 +666,10 @@ impl Runner {
             .collect();
         if !stale.is_empty() {
             tracing::debug!("the sweep found {} files the events missed", stale.len());
-            let owed = self.sweep_after;
+            // This reconcile owes no new sweep.
+            let (owed, again) = (self.sweep_after, self.sweep_again);
             self.apply(stale, true)?;
-            self.sweep_after = owed; // this reconcile owes no new sweep
+            (self.sweep_after, self.sweep_again) = (owed, again);
         }
         Ok(())
     }
