@@ -238,6 +238,9 @@ impl Runner {
         let mut backfill_owed = true;
         let mut backoff = Duration::ZERO;
         while !library.gate.is_stopping() {
+            if self.watcher_gone {
+                return Err(Error::Internal("the file watcher stopped".into()));
+            }
             if let Err(e) = self.housekeeping(&mut last_root_check) {
                 self.problem(&e, &mut backoff);
                 continue;
@@ -320,9 +323,6 @@ impl Runner {
 
     /// Requests, file events, roots coming and going, retries that are due.
     fn housekeeping(&mut self, last_root_check: &mut Instant) -> Result<()> {
-        if self.watcher_gone {
-            return Err(Error::Internal("the file watcher stopped".into()));
-        }
         for (file, request) in control::receive(&self.library.layout) {
             self.handle(request)?;
             // Only once handled: a request that failed (a full disk) is tried again.
@@ -454,7 +454,8 @@ impl Runner {
         if yielded {
             self.apply(arrived, true)?;
         }
-        Ok(!yielded && !library.gate.is_stopping())
+        // Unfinished too when a pause or a stop made it return early.
+        Ok(!yielded && !library.gate.is_stopping() && !library.gate.is_paused())
     }
 
     /// Waits up to `timeout` for file events, then reconciles all that arrived.
