@@ -402,7 +402,11 @@ impl Mount {
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        // Lazy: a file still open by Trove must not keep the test's mount alive.
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
     }
 }
 
@@ -457,4 +461,57 @@ fn an_unmounted_drive_whose_mount_point_stays_keeps_its_files_as_missing() {
         note_paths(&dir.search(&word(1))),
         [dir.shown("drive/notes/on-the-drive.md")]
     );
+}
+
+#[test]
+fn a_drive_unmounted_while_its_files_are_indexed_keeps_them_as_missing() {
+    let dir = Dir::new();
+    let point = dir.mkdir("drive");
+    let Some(mount) = Mount::tmpfs(&point) else {
+        eprintln!("skipped: mounting a file system needs root");
+        return;
+    };
+    for i in 0..300 {
+        dir.write(
+            format!("drive/n{i}.md"),
+            make::note("On the drive", &word(i)),
+        );
+    }
+    let mut index = dir
+        .trove(&[
+            "index",
+            "files/drive",
+            "--model-dir",
+            TINY_CLIP,
+            "--text-model",
+            "none",
+            "--batch-size",
+            "2",
+            "--quiet",
+        ])
+        .spawn();
+    let deadline = std::time::Instant::now() + crate::util::watch::PATIENCE;
+    while util::index_rows(&dir).iter().all(|r| r.state != "indexed") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "indexing never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(mount);
+    // The run ends (files it can no longer read are not taken again and again) and keeps them.
+    loop {
+        if let Some(status) = index.try_wait().unwrap() {
+            println!("trove index ended: {status}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = index.kill();
+            panic!("trove index never ended after the drive went");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rows = util::index_rows(&dir);
+    assert_eq!(rows.len(), 300, "no file of the drive was deleted");
+    assert!(rows.iter().all(|r| r.state == "missing"), "{rows:?}");
 }

@@ -293,11 +293,14 @@ impl<'a> Pipeline<'a> {
             match outcome {
                 Outcome::Vanished => {
                     // Not when the whole root went (an unplugged drive): its files are kept as
-                    // missing, which the next look at the root records.
+                    // missing, as the next look at the root would record (and until then they
+                    // would be taken again and again).
                     let (root, device) = write::root_device(&tx, root_id)?;
                     if crate::scan::root_present(&root, device) {
                         write::delete_file(&tx, job.id)?;
                         processed.vanished += 1;
+                    } else {
+                        write::mark_root_missing(&tx, root_id)?;
                     }
                 }
                 Outcome::Failed {
