@@ -18,12 +18,13 @@
 //! service sweeps the library's rows in slices between idle ticks and lists again any file
 //! whose size or time no longer matches the disk (or that is gone).
 
+mod disk;
 mod events;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -32,11 +33,9 @@ pub use events::{Activity, ServiceEvent, ServiceState, WatchedRoot};
 use crate::api::{self, Library, Writer, control};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Models, Pipeline, Processed, Stages, Stepped, Work};
-use crate::reconcile::{self, Changes};
-use crate::scan::{self, Listing};
+use crate::search;
 use crate::store::{self, read, write};
-use crate::watch::{Change, Mode, WatchOptions, Watcher};
-use crate::{paths, search};
+use crate::watch::{Change, WatchOptions, Watcher};
 
 /// How often roots are checked for coming back (an unplugged drive plugged in again).
 const ROOT_CHECK: Duration = Duration::from_secs(2);
@@ -44,8 +43,6 @@ const ROOT_CHECK: Duration = Duration::from_secs(2);
 const IDLE_TICK: Duration = Duration::from_millis(250);
 /// Relevance cutoffs are recalibrated at most this often while files keep arriving.
 const CUTOFF_EVERY: Duration = Duration::from_secs(30);
-/// Rows compared with the disk per idle tick while a sweep is owed.
-const SWEEP_SLICE: i64 = 2000;
 /// Longest wait after a failed batch before trying again.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -71,7 +68,7 @@ impl Library {
                 .poll
                 .then(|| Duration::from_secs(watch.poll_interval_secs.max(1))),
             debounce: Duration::from_millis(watch.debounce_ms),
-            ignore: vec![canonical(&self.layout.dir)],
+            ignore: vec![disk::canonical(&self.layout.dir)],
         };
         let watcher = Watcher::start(options, tx)?;
         self.gate.reopen();
@@ -457,233 +454,6 @@ impl Runner {
         // Unfinished too when a pause or a stop made it return early.
         Ok(!yielded && !library.gate.is_stopping() && !library.gate.is_paused())
     }
-
-    /// Waits up to `timeout` for file events, then reconciles all that arrived.
-    fn take_changes(&mut self, timeout: Duration) -> Result<()> {
-        let (first, disconnected) = if timeout.is_zero() {
-            match self.rx.try_recv() {
-                Ok(changes) => (Some(changes), false),
-                Err(e) => (None, e == mpsc::TryRecvError::Disconnected),
-            }
-        } else {
-            match self.rx.recv_timeout(timeout) {
-                Ok(changes) => (Some(changes), false),
-                Err(RecvTimeoutError::Timeout) => (None, false),
-                Err(RecvTimeoutError::Disconnected) => (None, true),
-            }
-        };
-        let mut changes = match first {
-            Some(changes) => changes,
-            None if disconnected => {
-                self.watcher_gone = true;
-                return Err(Error::Internal("the file watcher stopped".into()));
-            }
-            None => return Ok(()),
-        };
-        while let Ok(more) = self.rx.try_recv() {
-            changes.extend(more);
-        }
-        self.apply(changes, true)
-    }
-
-    /// Lists what the changes name and reconciles it in one transaction, so a move's two ends
-    /// meet (and the file keeps its id and vectors).
-    fn apply(&mut self, changes: Vec<Change>, live: bool) -> Result<()> {
-        tracing::debug!("changes: {changes:?}");
-        let exclude = vec![canonical(&self.library.layout.dir)];
-        let mut listings: Vec<(i64, Listing)> = Vec::new();
-        let mut rescanned: Vec<i64> = Vec::new();
-        for change in changes {
-            let (path, whole) = match &change {
-                Change::Rescan(root) => (root.as_path(), true),
-                Change::Path(path) => (path.as_path(), false),
-            };
-            let Some((root_id, root)) = root_of(&self.roots, path) else {
-                continue; // a root removed meanwhile
-            };
-            if rescanned.contains(&root_id) {
-                continue;
-            }
-            if whole || path == root {
-                rescanned.push(root_id);
-                listings.retain(|(id, _)| *id != root_id);
-                listings.push((root_id, scan::scan(root, &exclude)));
-            } else {
-                listings.push((root_id, scan::scan_within(root, path, &exclude)));
-            }
-        }
-        let reconciled = self.reconcile(&listings, live);
-        if reconciled.is_err() {
-            // The changes were taken from the watcher: list their roots whole once it works.
-            self.rescan_owed
-                .extend(listings.iter().map(|(root_id, _)| *root_id));
-        }
-        reconciled
-    }
-
-    fn reconcile_roots(&mut self, roots: &[(i64, PathBuf)], live: bool) -> Result<()> {
-        let exclude = vec![canonical(&self.library.layout.dir)];
-        let listings: Vec<(i64, Listing)> = roots
-            .iter()
-            .map(|(id, path)| (*id, scan::scan(path, &exclude)))
-            .collect();
-        self.reconcile(&listings, live)
-    }
-
-    fn reconcile(&mut self, listings: &[(i64, Listing)], live: bool) -> Result<()> {
-        if listings.is_empty() {
-            return Ok(());
-        }
-        let tx = self.writer.conn.transaction()?;
-        let (changes, dropped): (Changes, _) = reconcile::reconcile(&tx, listings)?;
-        tx.commit()?;
-        pipeline::remove_thumbnails(&self.library.layout, &dropped);
-        if live {
-            self.urgent.extend(&changes.queued);
-            // A sweep under way finishes first, so rows far on are reached under steady changes.
-            match self.sweep_after {
-                None => self.sweep_after = Some(0),
-                Some(_) => self.sweep_again = true,
-            }
-        }
-        if !changes.is_empty() || !changes.skipped.is_empty() {
-            self.idle_reported = false;
-            self.emit(&ServiceEvent::Changes { live, changes });
-        }
-        Ok(())
-    }
-
-    fn handle(&mut self, request: control::Request) -> Result<()> {
-        let dirs: Vec<PathBuf> = request.add_roots.into_iter().map(PathBuf::from).collect();
-        if !dirs.is_empty() {
-            // A folder that went away since it was checked is reported, not fatal.
-            if let Err(e) = api::add_roots(&mut self.writer, &self.library.layout, &dirs) {
-                self.emit(&ServiceEvent::Problem {
-                    message: e.to_string(),
-                });
-            }
-        }
-        let before: Vec<i64> = self.roots.iter().map(|(id, _)| *id).collect();
-        self.roots = write::roots(&self.writer.conn)?;
-        let added: Vec<(i64, PathBuf)> = self
-            .roots
-            .iter()
-            .filter(|(id, _)| request.rescan || !before.contains(id))
-            .cloned()
-            .collect();
-        self.follow_roots();
-        self.reconcile_roots(&added, false)
-    }
-
-    /// Watches every root whose folder is there, stops watching folders that are no longer
-    /// roots (merged into a parent), and reports how each is followed.
-    fn follow_roots(&mut self) {
-        let ids: Vec<i64> = self.roots.iter().map(|(id, _)| *id).collect();
-        self.available.retain(|id, _| ids.contains(id));
-        let mut states = Vec::new();
-        for (id, root) in self.roots.clone() {
-            let present = self.present(id, &root);
-            let state = if present.is_some() {
-                match self.watcher.watch(&root) {
-                    Ok(Mode::Events) => "events",
-                    Ok(Mode::Polling) => "polling",
-                    Err(e) => {
-                        tracing::warn!("cannot watch {}: {e}", root.display());
-                        "unavailable"
-                    }
-                }
-            } else {
-                "unavailable"
-            };
-            self.available
-                .insert(id, present.filter(|_| state != "unavailable"));
-            states.push(WatchedRoot {
-                path: paths::display(&root),
-                state,
-            });
-        }
-        self.emit(&ServiceEvent::Watching { roots: states });
-    }
-
-    /// A root whose folder vanished keeps its files as missing; one that came back is watched
-    /// and listed again.
-    fn check_roots(&mut self) -> Result<()> {
-        let mut changed = Vec::new();
-        for (id, root) in self.roots.clone() {
-            let now = self.present(id, &root);
-            if self.available.get(&id) != Some(&now) {
-                changed.push((id, root, now));
-            }
-        }
-        if changed.is_empty() {
-            return Ok(());
-        }
-        for (_, root, _) in &changed {
-            // Watched again by `follow_roots` when there: the old watch may be on the mount
-            // point under a drive that is now mounted, or on a folder moved away.
-            self.watcher.unwatch(root);
-        }
-        self.follow_roots();
-        let roots: Vec<(i64, PathBuf)> = changed.into_iter().map(|(id, p, _)| (id, p)).collect();
-        self.reconcile_roots(&roots, true)
-    }
-}
-
-impl Runner {
-    /// Compares the next slice of rows with the disk and lists again what differs.
-    fn sweep(&mut self) -> Result<()> {
-        let Some(after) = self.sweep_after else {
-            return Ok(());
-        };
-        let rows: Vec<(i64, i64, PathBuf, u64, i64)> = self
-            .writer
-            .conn
-            .prepare_cached(
-                "SELECT id, root_id, path, size, mtime_ns FROM files
-                 WHERE id > ?1 AND state <> 'missing' ORDER BY id LIMIT ?2",
-            )?
-            .query_map(rusqlite::params![after, SWEEP_SLICE], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    paths::from_bytes(&r.get::<_, Vec<u8>>(2)?),
-                    r.get::<_, i64>(3)? as u64,
-                    r.get(4)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        self.sweep_after = rows.last().map(|r| r.0);
-        if self.sweep_after.is_none() && std::mem::take(&mut self.sweep_again) {
-            self.sweep_after = Some(0);
-        }
-        let stale: Vec<Change> = rows
-            .into_iter()
-            .filter(|(_, root_id, path, size, mtime_ns)| {
-                // A root that went away is the root check's business, not a file's.
-                matches!(self.available.get(root_id), Some(Some(_)))
-                    && scan::stat(path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime_ns)
-            })
-            .map(|(_, _, path, _, _)| Change::Path(path))
-            .collect();
-        if !stale.is_empty() {
-            tracing::debug!("the sweep found {} files the events missed", stale.len());
-            // This reconcile owes no new sweep.
-            let (owed, again) = (self.sweep_after, self.sweep_again);
-            self.apply(stale, true)?;
-            (self.sweep_after, self.sweep_again) = (owed, again);
-        }
-        Ok(())
-    }
-}
-
-impl Runner {
-    /// The file system a root's folder is on, if it is there (see [`scan::root_present`]).
-    fn present(&self, root_id: i64, root: &Path) -> Option<u64> {
-        let seen = write::root_device(&self.writer.conn, root_id)
-            .ok()
-            .and_then(|(_, device)| device);
-        scan::root_present(root, seen).then(|| scan::device(root).unwrap_or(0))
-    }
 }
 
 fn pending(conn: &rusqlite::Connection) -> Result<usize> {
@@ -692,17 +462,4 @@ fn pending(conn: &rusqlite::Connection) -> Result<usize> {
         [],
         |r| r.get::<_, i64>(0),
     )? as usize)
-}
-
-/// The root a path is under (the deepest, should roots ever nest).
-fn root_of<'a>(roots: &'a [(i64, PathBuf)], path: &Path) -> Option<(i64, &'a Path)> {
-    roots
-        .iter()
-        .filter(|(_, root)| path.starts_with(root))
-        .max_by_key(|(_, root)| root.as_os_str().len())
-        .map(|(id, root)| (*id, root.as_path()))
-}
-
-fn canonical(dir: &Path) -> PathBuf {
-    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
 }
