@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::pipeline::{Gate, Pipeline, Progress};
+use crate::pipeline::{Gate, Models, Pipeline, Progress, Work};
 use crate::reconcile::{self, Changes};
 use crate::scan;
 use crate::store::{self, Layout, read, write};
@@ -212,16 +212,9 @@ impl Library {
 
         let (models, model_uses) = self.prepare_models(&writer.conn, on_event)?;
         let pool = self.worker_pool()?;
-        let processed = Pipeline {
-            conn: &mut writer.conn,
-            layout: &self.layout,
-            limits: self.settings.limits,
-            batch_size: self.settings.index.batch_size,
-            pool: &pool,
-            models: &models,
-            gate: &self.gate,
-        }
-        .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
+        let processed = self
+            .pipeline(&mut writer.conn, &pool, &models)
+            .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
         let loaded: Vec<&crate::embed::Model> = models.each().collect();
         crate::search::cutoff::refresh(&writer.conn, &loaded)?;
         store::vectors::prune_log(&writer.conn)?;
@@ -234,6 +227,35 @@ impl Library {
             counts,
             elapsed_ms: started.elapsed().as_millis() as u64,
         })
+    }
+
+    /// What the pipeline's stages borrow, from this library's settings.
+    pub(crate) fn work<'a>(&'a self, pool: &'a rayon::ThreadPool, models: &'a Models) -> Work<'a> {
+        Work {
+            layout: &self.layout,
+            limits: self.settings.limits,
+            pool,
+            models,
+            gate: &self.gate,
+        }
+    }
+
+    /// The pipeline over the writer's connection, from this library's settings.
+    pub(crate) fn pipeline<'a>(
+        &'a self,
+        conn: &'a mut Connection,
+        pool: &'a rayon::ThreadPool,
+        models: &'a Models,
+    ) -> Pipeline<'a> {
+        Pipeline {
+            conn,
+            layout: &self.layout,
+            limits: self.settings.limits,
+            batch_size: self.settings.index.batch_size,
+            pool,
+            models,
+            gate: &self.gate,
+        }
     }
 
     /// The threads indexing runs on: as many as the CPU budget allows, at low priority.

@@ -100,11 +100,7 @@ pub struct Step {
 impl<'a> Pipeline<'a> {
     /// Processes the queue until no `pending` row is left.
     pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress)) -> Result<Processed> {
-        let total: usize = self.conn.query_row(
-            "SELECT count(*) FROM files WHERE state = 'pending'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
+        let total = crate::store::read::pending(self.conn)?;
         let mut processed = Processed::default();
         let mut done = 0;
         on_progress(&Progress {

@@ -32,7 +32,7 @@ pub use events::{Activity, ServiceEvent, ServiceState, WatchedRoot};
 
 use crate::api::{self, Library, Writer, control};
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Models, Pipeline, Processed, Stages, Stepped, Work};
+use crate::pipeline::{self, Models, Processed, Stages, Stepped};
 use crate::search;
 use crate::store::{self, read, write};
 use crate::watch::{Change, WatchOptions, Watcher};
@@ -208,13 +208,7 @@ impl Runner {
         })?;
         self.emit(&ServiceEvent::Models { models: uses });
         let pool = library.worker_pool()?;
-        let work = Work {
-            layout: &library.layout,
-            limits: library.settings.limits,
-            pool: &pool,
-            models: &models,
-            gate: &library.gate,
-        };
+        let work = library.work(&pool, &models);
         std::thread::scope(|scope| {
             let mut stages = Stages::start(scope, work);
             self.serve(&mut stages, &pool, &models)
@@ -379,16 +373,7 @@ impl Runner {
         pool: &rayon::ThreadPool,
         models: &Models,
     ) -> Result<Stepped> {
-        let library = &self.library;
-        let mut pipeline = Pipeline {
-            conn: &mut self.writer.conn,
-            layout: &library.layout,
-            limits: library.settings.limits,
-            batch_size: library.settings.index.batch_size,
-            pool,
-            models,
-            gate: &library.gate,
-        };
+        let mut pipeline = self.library.pipeline(&mut self.writer.conn, pool, models);
         self.meter.begin(self.totals.failed);
         // Waits briefly, so changes, requests and pauses are looked at while a batch runs.
         let wait = Some(Duration::from_millis(100));
@@ -402,7 +387,7 @@ impl Runner {
         };
         self.idle_reported = false;
         self.urgent.retain(|id| !step.taken.contains(id));
-        let pending = pending(&self.writer.conn)?;
+        let pending = read::pending(&self.writer.conn)?;
         let activity = self.meter.advance(
             "indexing",
             step.taken.len(),
@@ -424,26 +409,19 @@ impl Runner {
         let meter = &mut self.meter;
         let mut arrived: Vec<Change> = Vec::new();
         let mut last_done = 0;
-        let made = Pipeline {
-            conn: &mut self.writer.conn,
-            layout: &library.layout,
-            limits: library.settings.limits,
-            batch_size: library.settings.index.batch_size,
-            pool,
-            models,
-            gate: &library.gate,
-        }
-        .backfill(&mut |done, total| {
-            let activity = meter.advance("embedding", done - last_done, total - done, 0, None);
-            last_done = done;
-            let event = ServiceEvent::Progress(activity);
-            state_file.update(&event);
-            on_event(&event);
-            while let Ok(changes) = rx.try_recv() {
-                arrived.extend(changes);
-                library.gate.request_yield();
-            }
-        })?;
+        let made = library
+            .pipeline(&mut self.writer.conn, pool, models)
+            .backfill(&mut |done, total| {
+                let activity = meter.advance("embedding", done - last_done, total - done, 0, None);
+                last_done = done;
+                let event = ServiceEvent::Progress(activity);
+                state_file.update(&event);
+                on_event(&event);
+                while let Ok(changes) = rx.try_recv() {
+                    arrived.extend(changes);
+                    library.gate.request_yield();
+                }
+            })?;
         self.totals.embedded += made;
         self.totals.vectors += made;
         let yielded = !arrived.is_empty();
@@ -454,12 +432,4 @@ impl Runner {
         // Unfinished too when a pause or a stop made it return early.
         Ok(!yielded && !library.gate.is_stopping() && !library.gate.is_paused())
     }
-}
-
-fn pending(conn: &rusqlite::Connection) -> Result<usize> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM files WHERE state = 'pending'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? as usize)
 }

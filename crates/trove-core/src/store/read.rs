@@ -45,6 +45,15 @@ pub fn count(conn: &Connection, table: &str) -> Result<usize> {
     Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as usize)
 }
 
+/// Files waiting in the queue.
+pub fn pending(conn: &Connection) -> Result<usize> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM files WHERE state = 'pending'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
 pub fn roots(conn: &Connection) -> Result<Vec<RootInfo>> {
     let mut stmt = conn.prepare("SELECT id, path, device FROM roots ORDER BY path")?;
     let roots: Vec<(i64, Vec<u8>, Option<i64>)> = stmt
