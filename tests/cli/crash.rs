@@ -204,28 +204,34 @@ fn killing_index_at_random_moments_never_corrupts_the_library() {
             .collect::<Vec<_>>(),
     );
     for w in sample {
-        let holders: BTreeSet<String> = model
-            .iter()
-            .filter(|(_, v)| **v == Some(w))
-            .map(|(rel, _)| dir.shown(rel))
-            .collect();
-        let results = dir.search(&word(w));
-        let notes = results["notes"].as_array().unwrap();
-        if holders.is_empty() {
-            assert_eq!(notes.len(), 0, "{} was deleted: {results:#}", word(w));
-            continue;
-        }
-        assert_eq!(notes.len(), 1, "{}: {results:#}", word(w));
-        let mut shown: BTreeSet<String> = notes[0]["copies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap().to_string())
-            .collect();
-        shown.insert(notes[0]["path"].as_str().unwrap().to_string());
-        assert_eq!(shown, holders, "{}", word(w));
+        assert_found_once(&dir, &model, w);
     }
     util::assert_idempotent(&dir);
+}
+
+/// Note word `w` is found as one result listing exactly the files that hold it (the others as
+/// copies), or not at all when none does.
+fn assert_found_once(dir: &Dir, model: &Model, w: usize) {
+    let holders: BTreeSet<String> = model
+        .iter()
+        .filter(|(_, v)| **v == Some(w))
+        .map(|(rel, _)| dir.shown(rel))
+        .collect();
+    let results = dir.search(&word(w));
+    let notes = results["notes"].as_array().unwrap();
+    if holders.is_empty() {
+        assert_eq!(notes.len(), 0, "{} was deleted: {results:#}", word(w));
+        return;
+    }
+    assert_eq!(notes.len(), 1, "{}: {results:#}", word(w));
+    let mut shown: BTreeSet<String> = notes[0]["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    shown.insert(notes[0]["path"].as_str().unwrap().to_string());
+    assert_eq!(shown, holders, "{}", word(w));
 }
 
 /// The same, for the service: `trove watch` killed with SIGKILL at random moments while files
@@ -326,23 +332,9 @@ fn killing_watch_at_random_moments_never_corrupts_the_library() {
     let mut words: Vec<usize> = model.values().flatten().copied().collect();
     words.sort_unstable();
     words.dedup();
-    for w in words.choose_multiple(&mut rng, 10) {
-        let holders: BTreeSet<String> = model
-            .iter()
-            .filter(|(_, v)| **v == Some(*w))
-            .map(|(rel, _)| dir.shown(rel))
-            .collect();
-        let results = dir.search(&word(*w));
-        let notes = results["notes"].as_array().unwrap();
-        assert_eq!(notes.len(), 1, "{}: {results:#}", word(*w));
-        let mut shown: BTreeSet<String> = notes[0]["copies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap().to_string())
-            .collect();
-        shown.insert(notes[0]["path"].as_str().unwrap().to_string());
-        assert_eq!(shown, holders, "{}", word(*w));
+    // Every sampled word is held by some file, so each must be found.
+    for &w in words.choose_multiple(&mut rng, 10) {
+        assert_found_once(&dir, &model, w);
     }
     assert_eq!(w.interrupt(), Some(0));
     let check = dir.trove(&["check"]).json();

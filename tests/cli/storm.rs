@@ -147,14 +147,7 @@ fn a_storm_of_changes_while_indexing_leaves_the_index_equal_to_the_disk() {
         .collect();
     for (rel, w) in notes.choose_multiple(&mut rng, 25) {
         // The tiny CLIP adds weak matches by meaning; the word itself is in one note only.
-        let results = dir.search(&word(*w));
-        let by_word: Vec<&str> = results["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| !n["why"]["keyword"].is_null())
-            .map(|n| n["path"].as_str().unwrap())
-            .collect();
+        let by_word = util::keyword_note_paths(&dir.search(&word(*w)));
         assert_eq!(by_word, [dir.shown(rel)], "{}", word(*w));
     }
     assert_eq!(w.interrupt(), Some(0));

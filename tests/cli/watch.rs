@@ -31,16 +31,18 @@ fn total(idle: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {key} in {idle}"))
 }
 
-/// Watching `files/` with the tiny CLIP, so photos and notes get vectors.
-fn watched(dir: &Dir) -> Watching {
-    dir.watch(&["files", "--model-dir", TINY_CLIP, "--text-model", "none"])
+/// `trove watch ARGS…` with the tiny CLIP, so photos and notes get vectors.
+fn watched(dir: &Dir, args: &[&str]) -> Watching {
+    let mut all = args.to_vec();
+    all.extend(["--model-dir", TINY_CLIP, "--text-model", "none"]);
+    dir.watch(&all)
 }
 
 #[test]
 fn new_changed_and_deleted_files_follow_the_disk() {
     let dir = Dir::new();
     dir.write("a.md", make::note("A", &word(1)));
-    let w = watched(&dir);
+    let w = watched(&dir, &["files"]);
     w.settle("the first index", || in_step(&dir));
 
     dir.write("sub/b.md", make::note("B", &word(2)));
@@ -69,14 +71,7 @@ fn a_renamed_or_moved_file_keeps_its_id_and_is_not_embedded_again() {
     dir.write("one/photo.png", make::png(24, 18, 7));
     dir.write("one/note.md", make::note("Trip", &word(1)));
     std::fs::create_dir_all(dir.path("two")).unwrap();
-    let w = dir.watch(&[
-        "files/one",
-        "files/two",
-        "--model-dir",
-        TINY_CLIP,
-        "--text-model",
-        "none",
-    ]);
+    let w = watched(&dir, &["files/one", "files/two"]);
     let before = w.settle("the first index", || in_step(&dir));
     let (photo, note) = (id_of(&dir, "one/photo.png"), id_of(&dir, "one/note.md"));
 
@@ -104,7 +99,7 @@ fn an_editor_save_is_one_updated_file_not_a_delete_and_an_add() {
     let dir = Dir::new();
     dir.write("note.md", make::note("Draft", &word(1)));
     dir.write("other.md", make::note("Other", &word(2)));
-    let w = watched(&dir);
+    let w = watched(&dir, &["files"]);
     w.settle("the first index", || in_step(&dir));
     let (note, other) = (id_of(&dir, "note.md"), id_of(&dir, "other.md"));
 
@@ -136,7 +131,7 @@ fn whole_folders_move_with_their_files_and_vanish_with_them() {
         );
     }
     dir.write("keep.md", make::note("Keep", &word(50)));
-    let w = watched(&dir);
+    let w = watched(&dir, &["files"]);
     let before = w.settle("the first index", || in_step(&dir));
     let ids: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
 
@@ -278,15 +273,7 @@ fn pause_holds_indexing_until_resume() {
 #[test]
 fn a_pause_in_the_middle_of_indexing_is_seen_at_once() {
     let dir = Dir::new();
-    let w = dir.watch(&[
-        "files",
-        "--model-dir",
-        TINY_CLIP,
-        "--text-model",
-        "none",
-        "--batch-size",
-        "2",
-    ]);
+    let w = watched(&dir, &["files", "--batch-size", "2"]);
     let mark = w.mark();
     for i in 0..400 {
         dir.write(format!("many/n{i}.md"), make::note("Many", &word(i)));
@@ -305,15 +292,7 @@ fn a_pause_in_the_middle_of_indexing_is_seen_at_once() {
 #[test]
 fn a_folder_moved_while_its_files_wait_is_indexed_under_its_new_name() {
     let dir = Dir::new();
-    let w = dir.watch(&[
-        "files",
-        "--model-dir",
-        TINY_CLIP,
-        "--text-model",
-        "none",
-        "--batch-size",
-        "4",
-    ]);
+    let w = watched(&dir, &["files", "--batch-size", "4"]);
     let mark = w.mark();
     for i in 0..120 {
         dir.write(
@@ -327,15 +306,10 @@ fn a_folder_moved_while_its_files_wait_is_indexed_under_its_new_name() {
     w.settle("the moved folder's files to be indexed", || in_step(&dir));
     // Hundreds of notes with the tiny CLIP: weak matches by meaning come along; by keyword,
     // the word is in one note.
-    let results = dir.search(&word(77));
-    let by_keyword: Vec<&str> = results["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| !n["why"]["keyword"].is_null())
-        .map(|n| n["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(by_keyword, [dir.shown("sorted/2024/n77.md")]);
+    assert_eq!(
+        util::keyword_note_paths(&dir.search(&word(77))),
+        [dir.shown("sorted/2024/n77.md")]
+    );
 }
 
 #[test]
@@ -429,14 +403,7 @@ fn an_unmounted_drive_whose_mount_point_stays_keeps_its_files_as_missing() {
         dir.write(rel, bytes);
     }
     dir.write("home/local.md", make::note("Local", &word(2)));
-    let w = dir.watch(&[
-        "files/drive",
-        "files/home",
-        "--model-dir",
-        TINY_CLIP,
-        "--text-model",
-        "none",
-    ]);
+    let w = watched(&dir, &["files/drive", "files/home"]);
     let before = w.settle("the first index", || in_step(&dir));
     let ids: BTreeSet<i64> = util::index_rows(&dir).iter().map(|r| r.id).collect();
 

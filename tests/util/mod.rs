@@ -438,6 +438,18 @@ pub fn note_paths(results: &Value) -> Vec<String> {
     hits(results, "notes")
 }
 
+/// Paths of the note hits that matched by keyword (with a model, weak matches by meaning come
+/// along too), in rank order.
+pub fn keyword_note_paths(results: &Value) -> Vec<String> {
+    results["notes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no notes in {results:#}"))
+        .iter()
+        .filter(|n| !n["why"]["keyword"].is_null())
+        .map(|n| n["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
 pub fn photo_paths(results: &Value) -> Vec<String> {
     hits(results, "photos")
 }
