@@ -66,6 +66,17 @@ pub enum Command {
             Examples:\n  trove watch ~/Pictures ~/Notes\n  trove watch --poll --poll-interval 30   (network drives)"
     )]
     Watch(WatchArgs),
+    /// Serve the web UI on this computer (127.0.0.1), and keep the library up to date meanwhile
+    #[command(
+        after_help = "Prints the address to open, with a key for this launch: the page and its API answer\n\
+            only requests that carry it (the page keeps it in a cookie), and only on 127.0.0.1.\n\
+            Meanwhile it indexes and watches the folders as `trove watch` does (unless another\n\
+            Trove already does: then it hands work to that one). Ctrl-C stops it.\n\n\
+            With --json, the first line is {\"event\":\"listening\",\"url\":…,\"port\":…}, then the\n\
+            service's events as `trove watch --json` prints them.\n\n\
+            Examples:\n  trove serve --open\n  trove serve ~/Pictures --port 8080"
+    )]
+    Serve(ServeArgs),
     /// Pause indexing by `trove watch` or the app (until `trove resume`, across restarts)
     Pause(JsonFlag),
     /// Resume indexing after `trove pause`
@@ -257,6 +268,20 @@ pub struct WatchArgs {
     /// Seconds between looks when polling
     #[arg(long, value_name = "SECS", requires = "poll")]
     pub poll_interval: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+
+    /// Port on 127.0.0.1 [default: 4756, or any free port when that one is taken; 0: any]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Open the page in the default browser
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@
 mod cli;
 mod progress;
 mod render;
+mod serve;
 mod watch;
 
 use std::io::IsTerminal;
@@ -16,7 +17,7 @@ use trove_core::api::{Filters, IndexEvent, ItemRef, SearchRequest};
 use trove_core::extract::Kind;
 use trove_core::{Library, Settings};
 
-use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs};
+use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs, ServeArgs};
 use trove_core::embed::DeviceChoice;
 
 fn main() -> ExitCode {
@@ -151,7 +152,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut settings = load_settings(&cli)?;
     match &cli.command {
         Command::Index(args) => apply_index_flags(&mut settings, args),
-        Command::Watch(args) => {
+        Command::Watch(args) | Command::Serve(ServeArgs { watch: args, .. }) => {
             apply_index_flags(&mut settings, &args.index);
             settings.watch.poll |= args.poll;
             if let Some(secs) = args.poll_interval {
@@ -189,6 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             emit(args.json.json, &report, render::index_report)?;
         }
         Command::Watch(args) => watch::run(library, &args, cli.quiet)?,
+        Command::Serve(args) => serve::run(library, &args, cli.quiet)?,
         Command::Pause(json) => {
             library.pause()?;
             emit(json.json, &serde_json::json!({ "paused": true }), |_| {

@@ -62,12 +62,12 @@ pub fn run(library: Library, args: &WatchArgs, quiet: bool) -> Result<()> {
 
 /// What the human rendering remembers between events.
 #[derive(Default)]
-struct View {
+pub(crate) struct View {
     idle_said: bool,
 }
 
 impl View {
-    fn render(&mut self, event: &ServiceEvent, reporter: &mut Reporter, quiet: bool) {
+    pub(crate) fn render(&mut self, event: &ServiceEvent, reporter: &mut Reporter, quiet: bool) {
         let say = |reporter: &Reporter, text: String| {
             if !quiet {
                 reporter.println(&text);

@@ -27,7 +27,7 @@ use crate::scan::{self, Listing, Seen, Skipped};
 use crate::store::write::{self, FileRow};
 
 /// What a reconcile changed, for people and for tests.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Changes {
     pub new: usize,
     pub changed: usize,

@@ -24,7 +24,7 @@ pub struct Seen {
 }
 
 /// Something the scan could not look at, with a reason for people.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Skipped {
     pub path: String,
     pub reason: String,

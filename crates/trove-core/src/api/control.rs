@@ -20,9 +20,12 @@ use crate::store::Layout;
 
 /// Work handed to the running service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Request {
     /// Folders to add as roots (canonical; `OsString` keeps names that are not UTF-8).
     pub add_roots: Vec<OsString>,
+    /// Roots to forget, with everything indexed under them (the files are not touched).
+    pub remove_roots: Vec<OsString>,
     /// List every root again (what `trove index` without folders asks for).
     pub rescan: bool,
 }
@@ -76,6 +79,30 @@ impl Library {
             let canonical = super::checked_root(&self.layout, dir)?;
             folders.push(crate::paths::display(&canonical));
             request.add_roots.push(canonical.into_os_string());
+        }
+        send(&self.layout, &request)?;
+        Ok(Some(HandedOver { holder, folders }))
+    }
+
+    /// When a service runs on this library (in this process or another), hands it roots to
+    /// remove; `None` when none runs (then [`Library::remove_root`] does it at once).
+    pub fn hand_over_removal(&self, dirs: &[PathBuf]) -> Result<Option<HandedOver>> {
+        let Some(holder) = service_holder(&self.layout) else {
+            return Ok(None);
+        };
+        let known: Vec<PathBuf> = self.roots()?.into_iter().map(|r| r.path.into()).collect();
+        let mut request = Request::default();
+        let mut folders = Vec::new();
+        for dir in dirs {
+            let key = super::root_key(dir);
+            if !known.iter().any(|k| *k == key) {
+                return Err(Error::NotFound(format!(
+                    "{} is not a folder of this library (see `trove roots`)",
+                    dir.display()
+                )));
+            }
+            folders.push(crate::paths::display(&key));
+            request.remove_roots.push(key.into_os_string());
         }
         send(&self.layout, &request)?;
         Ok(Some(HandedOver { holder, folders }))

@@ -43,11 +43,27 @@ pub enum IndexEvent {
     Download(crate::embed::download::DownloadEvent),
 }
 
-/// How `show` names a file.
+/// How `show` names a file, and `similar` the photo to search by.
 #[derive(Debug, Clone)]
 pub enum ItemRef {
     Id(i64),
     Path(PathBuf),
+    /// An image that is not a file of this machine's folders (a photo dropped on or pasted
+    /// into the web UI): searched by, never stored.
+    Image(ImageBytes),
+}
+
+/// The bytes of an image given directly, with a name for messages.
+#[derive(Clone)]
+pub struct ImageBytes {
+    pub name: String,
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+impl std::fmt::Debug for ImageBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageBytes({}, {} bytes)", self.name, self.bytes.len())
+    }
 }
 
 impl ItemRef {
@@ -58,6 +74,14 @@ impl ItemRef {
             None => ItemRef::Path(PathBuf::from(text)),
         }
     }
+}
+
+/// What [`Library::served_file`] finds.
+#[derive(Debug, Clone)]
+pub struct ServedFile {
+    pub path: PathBuf,
+    pub kind: crate::extract::Kind,
+    pub thumbnail: Option<PathBuf>,
 }
 
 /// Result of [`Library::check`].
@@ -137,27 +161,7 @@ impl Library {
     /// Removes a root and everything indexed under it (the files on disk are not touched).
     pub fn remove_root(&self, dir: &Path) -> Result<RemoveReport> {
         let mut writer = self.writer("removing a folder")?;
-        let wanted = root_key(dir);
-        let tx = writer.conn.transaction()?;
-        let root = write::roots(&tx)?.into_iter().find(|(_, p)| *p == wanted);
-        let Some((root_id, path)) = root else {
-            return Err(Error::NotFound(format!(
-                "{} is not a folder of this library (see `trove roots`)",
-                dir.display()
-            )));
-        };
-        let files_removed: usize = tx.query_row(
-            "SELECT count(*) FROM files WHERE root_id = ?1",
-            [root_id],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
-        let dropped = write::remove_root(&tx, root_id)?;
-        tx.commit()?;
-        pipeline::remove_thumbnails(&self.layout, &dropped);
-        Ok(RemoveReport {
-            root: paths::display(&path),
-            files_removed,
-        })
+        remove_root(&mut writer, &self.layout, dir)
     }
 
     pub fn roots(&self) -> Result<Vec<RootInfo>> {
@@ -306,6 +310,7 @@ impl Library {
             Error::NotFound(match item {
                 ItemRef::Id(id) => format!("no file with id {id} in this library"),
                 ItemRef::Path(p) => format!("{} is not in this library", p.display()),
+                ItemRef::Image(image) => format!("{} is not in this library", image.name),
             })
         };
         let conn = self.reader()?.ok_or_else(not_found)?;
@@ -319,8 +324,24 @@ impl Library {
                     None => read::file_by_path(&conn, &absolute)?.ok_or_else(not_found)?,
                 }
             }
+            ItemRef::Image(_) => return Err(not_found()),
         };
         read::details(&conn, &self.layout, id)?.ok_or_else(not_found)
+    }
+
+    /// An indexed file by id, for serving its bytes (never by a path a client names): its
+    /// path, kind and cached thumbnail (when one was made).
+    pub fn served_file(&self, id: i64) -> Result<Option<ServedFile>> {
+        let Some(conn) = self.reader()? else {
+            return Ok(None);
+        };
+        Ok(
+            read::served_file(&conn, &self.layout, id)?.map(|(path, kind, thumbnail)| ServedFile {
+                path,
+                kind,
+                thumbnail,
+            }),
+        )
     }
 
     /// Verifies the library's invariants (what the tests of crash safety rely on).
@@ -340,7 +361,7 @@ fn empty_db() -> Result<Connection> {
 
 /// The key a root is stored under: canonical when the folder exists, else absolute (a root on
 /// an unplugged drive can still be removed).
-fn root_key(dir: &Path) -> PathBuf {
+pub(crate) fn root_key(dir: &Path) -> PathBuf {
     dir.canonicalize()
         .or_else(|_| std::path::absolute(dir))
         .unwrap_or_else(|_| dir.to_path_buf())
@@ -364,6 +385,35 @@ fn checked_root(layout: &Layout, dir: &Path) -> Result<PathBuf> {
         )));
     }
     Ok(canonical)
+}
+
+/// [`Library::remove_root`] with the writer in hand (the service removes roots it is handed).
+pub(crate) fn remove_root(
+    writer: &mut Writer,
+    layout: &Layout,
+    dir: &Path,
+) -> Result<RemoveReport> {
+    let wanted = root_key(dir);
+    let tx = writer.conn.transaction()?;
+    let root = write::roots(&tx)?.into_iter().find(|(_, p)| *p == wanted);
+    let Some((root_id, path)) = root else {
+        return Err(Error::NotFound(format!(
+            "{} is not a folder of this library (see `trove roots`)",
+            dir.display()
+        )));
+    };
+    let files_removed: usize = tx.query_row(
+        "SELECT count(*) FROM files WHERE root_id = ?1",
+        [root_id],
+        |r| r.get::<_, i64>(0),
+    )? as usize;
+    let dropped = write::remove_root(&tx, root_id)?;
+    tx.commit()?;
+    pipeline::remove_thumbnails(layout, &dropped);
+    Ok(RemoveReport {
+        root: paths::display(&path),
+        files_removed,
+    })
 }
 
 pub(crate) fn add_roots(

@@ -22,7 +22,7 @@ use crate::pipeline::Models;
 use crate::store::vectors;
 
 /// How a role's model stands for one run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ModelUse {
     pub role: Role,
     /// The model's id, when one is loaded.
@@ -35,7 +35,7 @@ pub struct ModelUse {
 }
 
 /// One line of `trove models`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ModelEntry {
     pub id: String,
     pub name: String,
@@ -44,6 +44,7 @@ pub struct ModelEntry {
     pub dim: usize,
     /// Download size in bytes: of the files whose size the registry pins, when `size_exact`
     /// is false (0 when none is pinned).
+    #[ts(type = "number")]
     pub size: u64,
     pub size_exact: bool,
     pub licence: String,

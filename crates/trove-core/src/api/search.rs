@@ -221,6 +221,7 @@ impl Library {
                 let canonical = p.canonicalize().unwrap_or_else(|_| p.clone());
                 crate::store::read::file_by_path(conn, &canonical)?
             }
+            ItemRef::Image(_) => None,
         };
         let content: Option<(i64, String)> = match file {
             Some(id) => conn
@@ -245,13 +246,23 @@ impl Library {
             }
             None => (None, None),
         };
-        let (vector, same) = match (stored, target) {
-            (Some(v), _) => (v, same),
-            (None, ItemRef::Path(path)) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?;
+        let bytes: std::sync::Arc<[u8]> = match (&stored, target) {
+            (Some(_), _) => std::sync::Arc::from([]),
+            (None, ItemRef::Image(image)) => image.bytes.clone(),
+            (None, ItemRef::Path(path)) => std::fs::read(path)
+                .map(Into::into)
+                .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?,
+            (None, ItemRef::Id(_)) => {
+                return Err(Error::Invalid(format!(
+                    "photo {label} has no vector yet; run `trove index` to embed it"
+                )));
+            }
+        };
+        let (vector, same) = match stored {
+            Some(v) => (v, same),
+            None => {
                 let (id, v) = self
-                    .image_bytes_vector(&bytes, path)?
+                    .image_bytes_vector(&bytes, std::path::Path::new(&label))?
                     .ok_or_else(no_model)?;
                 if id != model.id {
                     return Err(no_model());
@@ -268,11 +279,6 @@ impl Library {
                 };
                 (v, same)
             }
-            (None, ItemRef::Id(_)) => {
-                return Err(Error::Invalid(format!(
-                    "photo {label} has no vector yet; run `trove index` to embed it"
-                )));
-            }
         };
         Ok(PhotoQuery {
             model: model.id,
@@ -286,6 +292,7 @@ fn item_label(item: &ItemRef) -> String {
     match item {
         ItemRef::Id(id) => id.to_string(),
         ItemRef::Path(p) => crate::paths::display(p),
+        ItemRef::Image(image) => image.name.clone(),
     }
 }
 

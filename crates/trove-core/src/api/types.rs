@@ -9,8 +9,9 @@ use crate::pipeline::Processed;
 use crate::reconcile::Changes;
 
 /// One watched folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RootInfo {
+    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     /// False when the folder is not there (an unmounted drive): its files are kept as missing.
@@ -19,7 +20,7 @@ pub struct RootInfo {
 }
 
 /// File counts by state and kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Counts {
     pub files: usize,
     pub indexed: usize,
@@ -30,10 +31,11 @@ pub struct Counts {
     pub notes: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Status {
     pub library: String,
     /// Bytes used by the library folder (database and thumbnails).
+    #[ts(type = "number")]
     pub library_bytes: u64,
     #[serde(flatten)]
     pub counts: Counts,
@@ -51,7 +53,7 @@ pub struct Status {
 }
 
 /// A model's vectors in this library.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ModelStatus {
     pub id: String,
     pub role: crate::embed::Role,
@@ -68,30 +70,35 @@ pub struct ModelStatus {
     pub missing: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FailedFile {
+    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub kind: Kind,
     pub reason: String,
+    #[ts(type = "number")]
     pub attempts: i64,
 }
 
 /// A file as the library knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FileInfo {
+    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub kind: Kind,
     pub state: String,
+    #[ts(type = "number")]
     pub size: u64,
     /// blake3 of the content, hex; absent until the file has been read.
     pub hash: Option<String>,
+    #[ts(type = "number | null")]
     pub content_id: Option<i64>,
 }
 
 /// `trove show`: one file with everything extracted from it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ItemDetails {
     #[serde(flatten)]
     pub file: FileInfo,
@@ -106,7 +113,7 @@ pub struct ItemDetails {
     pub note: Option<NoteDetails>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PhotoDetails {
     pub format: String,
     pub width: u32,
@@ -121,7 +128,7 @@ pub struct PhotoDetails {
     pub thumbnail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct NoteDetails {
     pub format: String,
     pub title: String,
@@ -129,8 +136,9 @@ pub struct NoteDetails {
     pub chunks: Vec<ChunkInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ChunkInfo {
+    #[ts(type = "number")]
     pub item_id: i64,
     pub heading: String,
     pub start: usize,
@@ -139,7 +147,7 @@ pub struct ChunkInfo {
 }
 
 /// What `index` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct IndexReport {
     /// The models this run embedded with, or why not.
     pub models: Vec<super::ModelUse>,
@@ -147,18 +155,19 @@ pub struct IndexReport {
     pub changes: Changes,
     pub processed: Processed,
     pub counts: Counts,
+    #[ts(type = "number")]
     pub elapsed_ms: u64,
 }
 
 /// What removing a root did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RemoveReport {
     pub root: String,
     pub files_removed: usize,
 }
 
 /// What `add_roots` did with one requested folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum RootAdded {
     Added {
@@ -181,7 +190,7 @@ pub enum RootAdded {
 
 /// A search request: words, a photo to search like, or both (composite), with filters that
 /// narrow the candidates before ranking. Every field is optional in JSON.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct SearchRequest {
     pub query: String,
@@ -199,7 +208,7 @@ pub struct SearchRequest {
 }
 
 /// Filters applied before ranking: a match beyond the unfiltered top results is still found.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Filters {
     /// Only files under this folder.
@@ -224,7 +233,7 @@ pub struct Filters {
     pub has_gps: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SearchResults {
     pub query: String,
     /// How results were found: "keyword" (BM25 over note text, file names and photo metadata),
@@ -247,14 +256,14 @@ pub struct SearchResults {
 }
 
 /// Results per group that matched too weakly to be shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Hidden {
     pub photos: usize,
     pub notes: usize,
 }
 
 /// Why a result matched.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct Why {
     /// The query's words matched (BM25).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,7 +276,7 @@ pub struct Why {
     pub filters: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct KeywordMatch {
     /// 1 = the best keyword match of its group.
     pub rank: usize,
@@ -279,7 +288,7 @@ pub struct KeywordMatch {
     pub all_words: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SemanticMatch {
     /// 1 = the closest in meaning of its group.
     pub rank: usize,
@@ -291,8 +300,9 @@ pub struct SemanticMatch {
     pub cutoff: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PhotoHit {
+    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub name: String,
@@ -312,8 +322,9 @@ pub struct PhotoHit {
     pub copies: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct NoteHit {
+    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub title: String,

@@ -31,6 +31,27 @@ impl DeviceChoice {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceChoice::Auto => "auto",
+            DeviceChoice::Cpu => "cpu",
+            DeviceChoice::Cuda => "cuda",
+            DeviceChoice::Metal => "metal",
+        }
+    }
+
+    /// The choices this build can honour (a GPU back end is compiled in by a cargo feature).
+    pub fn built() -> Vec<DeviceChoice> {
+        let mut choices = vec![DeviceChoice::Auto, DeviceChoice::Cpu];
+        if cfg!(feature = "cuda") {
+            choices.push(DeviceChoice::Cuda);
+        }
+        if cfg!(feature = "metal") {
+            choices.push(DeviceChoice::Metal);
+        }
+        choices
+    }
 }
 
 /// A device ready to run models, with the precision used there.

@@ -18,7 +18,7 @@ mod registry;
 use registry::REGISTRY;
 
 /// What a model is used for (DESIGN.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// An image + text model with one embedding space (CLIP family): photos, text queries and
@@ -165,7 +165,7 @@ pub struct TextRules {
 }
 
 /// Published zero-shot retrieval quality, for choosing a default (README, `trove models`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct Published {
     /// Flickr30k 1k test, text → image Recall@1 (percent).
     pub flickr_t2i_r1: Option<f32>,

@@ -39,7 +39,7 @@ pub use stages::{Stages, Work};
 const BATCH_BYTES: u64 = 192 * 1024 * 1024;
 
 /// Counters of one pipeline run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Processed {
     pub indexed: usize,
     /// Of `indexed`: files whose bytes were already known (copies, touched files) and needed no

@@ -115,6 +115,15 @@ impl Runner {
     }
 
     pub(super) fn handle(&mut self, request: control::Request) -> Result<()> {
+        for dir in request.remove_roots.into_iter().map(PathBuf::from) {
+            match api::remove_root(&mut self.writer, &self.library.layout, &dir) {
+                Ok(_) => self.watcher.unwatch(&dir),
+                // Already gone (removed twice, or merged into a parent meanwhile).
+                Err(e) => self.emit(&ServiceEvent::Problem {
+                    message: e.to_string(),
+                }),
+            }
+        }
         let dirs: Vec<PathBuf> = request.add_roots.into_iter().map(PathBuf::from).collect();
         if !dirs.is_empty() {
             // A folder that went away since it was checked is reported, not fatal.

@@ -11,7 +11,7 @@ use crate::embed::download::DownloadEvent;
 use crate::pipeline::Processed;
 use crate::reconcile::Changes;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ServiceEvent {
     /// The folders followed and how: after start-up, and whenever one comes, goes or is added.
@@ -49,7 +49,7 @@ pub enum ServiceEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct WatchedRoot {
     pub path: String,
     /// "events" (the system reports changes), "polling" (looked at every few seconds) or
@@ -59,7 +59,7 @@ pub struct WatchedRoot {
 }
 
 /// Indexing progress over one busy period (from the queue filling until it is empty again).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Activity {
     /// "indexing" (files from the queue) or "embedding" (older items getting vectors of a new
     /// model).
@@ -69,6 +69,7 @@ pub struct Activity {
     /// Files (or items) per second over this busy period.
     pub rate: f64,
     /// Seconds left at that rate, once there is a rate.
+    #[ts(type = "number | null")]
     pub eta_secs: Option<u64>,
     pub current: Option<String>,
     /// Files that failed in this busy period.
@@ -77,7 +78,7 @@ pub struct Activity {
 
 /// What a running service last said about itself, kept in the library folder (`service.json`)
 /// so that other processes can show it (`trove status` beside `trove watch`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ServiceState {
     pub pid: u32,
     /// "starting", "indexing", "embedding", "idle" or "paused".
@@ -85,6 +86,7 @@ pub struct ServiceState {
     pub done: usize,
     pub total: usize,
     pub rate: f64,
+    #[ts(type = "number | null")]
     pub eta_secs: Option<u64>,
     pub failed: usize,
 }

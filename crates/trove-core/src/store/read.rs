@@ -127,6 +127,43 @@ pub fn file_by_path(conn: &Connection, path: &std::path::Path) -> Result<Option<
         .optional()?)
 }
 
+/// The file behind an id, for serving its bytes: its path, kind, and thumbnail (when one was
+/// made), if it is indexed (not missing, failed or pending).
+pub fn served_file(
+    conn: &Connection,
+    layout: &Layout,
+    id: i64,
+) -> Result<Option<(std::path::PathBuf, Kind, Option<std::path::PathBuf>)>> {
+    let row = conn
+        .query_row(
+            "SELECT f.path, f.kind, c.thumbnail, c.hash FROM files f
+             LEFT JOIN contents c ON c.id = f.content_id
+             WHERE f.id = ?1 AND f.state = 'indexed'",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<bool>>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(row.map(|(path, kind, thumb, hash)| {
+        let thumbnail = match (thumb, hash) {
+            (Some(true), Some(hash)) => Some(layout.thumbnail(&hash)),
+            _ => None,
+        };
+        let kind = if kind == "photo" {
+            Kind::Photo
+        } else {
+            Kind::Note
+        };
+        (paths::from_bytes(&path), kind, thumbnail)
+    }))
+}
+
 /// Other indexed paths sharing the file's content.
 pub fn copies(conn: &Connection, file_id: i64, content_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(

@@ -1,0 +1,128 @@
+//! The server's own request and response types (the facade's are in
+//! `trove_core::api::types`); the UI's TypeScript types are generated from both.
+
+use serde::{Deserialize, Serialize};
+use trove_core::api::ModelUse;
+use trove_core::service::{Activity, WatchedRoot};
+
+/// Where the service keeping the library up to date runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Running {
+    /// In this server.
+    Here,
+    /// In another process (`trove watch`, the desktop app): work is handed over to it.
+    Elsewhere,
+    /// Nowhere: nothing indexes new files.
+    None,
+}
+
+/// `GET /api/service`: what the background service is doing.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ServiceView {
+    pub running: Running,
+    /// Who holds the library when the service runs elsewhere.
+    pub holder: Option<String>,
+    /// The models the service embeds with; a role that is `unavailable` says how to fix it.
+    pub models: Vec<ModelUse>,
+    pub watching: Vec<WatchedRoot>,
+    /// Indexing under way, if any.
+    pub activity: Option<Activity>,
+    pub paused: bool,
+}
+
+/// `POST /api/uploads`: a photo kept in memory to search by, as `like: "upload:<id>"`.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Upload {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    /// "jpeg", "png", …
+    pub format: String,
+    pub bytes: usize,
+}
+
+/// Body of `POST` and `DELETE /api/roots`.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct RootRequest {
+    pub path: String,
+}
+
+/// What adding or removing a folder did (the service carries it out in the background).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RootsChange {
+    pub folders: Vec<String>,
+    /// For people: "indexing ~/Pictures in the background".
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Paused {
+    pub paused: bool,
+}
+
+/// `GET /api/settings`: what the settings screen edits.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SettingsView {
+    /// The settings file, when there is one (it need not exist yet).
+    pub path: Option<String>,
+    /// Bridge (image + text) model id; null: the default.
+    pub model: Option<String>,
+    /// Text model id; null: the default.
+    pub text_model: Option<String>,
+    /// "auto", "cpu", "cuda" or "metal".
+    pub device: String,
+    /// Devices this build can use.
+    pub devices: Vec<String>,
+    /// Indexing threads (the CPU budget); null: all cores but one.
+    pub threads: Option<usize>,
+    pub cores: usize,
+    /// The registry's models to choose from: (id, role, name).
+    pub choices: Vec<ModelChoice>,
+    /// Saved settings that differ from what this server runs with: they apply at the next start.
+    pub restart_needed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ModelChoice {
+    pub id: String,
+    pub name: String,
+    pub role: trove_core::embed::Role,
+    pub installed: bool,
+}
+
+/// `PUT /api/settings`: the fields to change (absent: unchanged). An empty string (or 0
+/// threads) returns a setting to its default.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
+pub struct SettingsUpdate {
+    pub model: Option<String>,
+    pub text_model: Option<String>,
+    pub device: Option<String>,
+    pub threads: Option<usize>,
+}
+
+/// Every error answer: `{"error": {"kind", "message"}}`.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ErrorDetail {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Invalid,
+    NotFound,
+    Busy,
+    Unauthorized,
+    TooLarge,
+    Unsupported,
+    Internal,
+}
