@@ -44,7 +44,6 @@ pub struct ModelEntry {
     pub dim: usize,
     /// Download size in bytes: of the files whose size the registry pins, when `size_exact`
     /// is false (0 when none is pinned).
-    #[ts(type = "number")]
     pub size: u64,
     pub size_exact: bool,
     pub licence: String,

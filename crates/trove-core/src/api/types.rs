@@ -11,7 +11,6 @@ use crate::reconcile::Changes;
 /// One watched folder.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RootInfo {
-    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     /// False when the folder is not there (an unmounted drive): its files are kept as missing.
@@ -35,7 +34,6 @@ pub struct Counts {
 pub struct Status {
     pub library: String,
     /// Bytes used by the library folder (database and thumbnails).
-    #[ts(type = "number")]
     pub library_bytes: u64,
     #[serde(flatten)]
     pub counts: Counts,
@@ -72,28 +70,23 @@ pub struct ModelStatus {
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FailedFile {
-    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub kind: Kind,
     pub reason: String,
-    #[ts(type = "number")]
     pub attempts: i64,
 }
 
 /// A file as the library knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FileInfo {
-    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub kind: Kind,
     pub state: String,
-    #[ts(type = "number")]
     pub size: u64,
     /// blake3 of the content, hex; absent until the file has been read.
     pub hash: Option<String>,
-    #[ts(type = "number | null")]
     pub content_id: Option<i64>,
 }
 
@@ -108,8 +101,10 @@ pub struct ItemDetails {
     /// Other paths with identical bytes.
     pub copies: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub photo: Option<PhotoDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub note: Option<NoteDetails>,
 }
 
@@ -138,7 +133,6 @@ pub struct NoteDetails {
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ChunkInfo {
-    #[ts(type = "number")]
     pub item_id: i64,
     pub heading: String,
     pub start: usize,
@@ -155,7 +149,6 @@ pub struct IndexReport {
     pub changes: Changes,
     pub processed: Processed,
     pub counts: Counts,
-    #[ts(type = "number")]
     pub elapsed_ms: u64,
 }
 
@@ -192,16 +185,20 @@ pub enum RootAdded {
 /// narrow the candidates before ranking. Every field is optional in JSON.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields)]
 pub struct SearchRequest {
+    #[ts(as = "Option<String>", optional)]
     pub query: String,
     pub kind: Option<Kind>,
     /// Results per group (photos, notes).
     pub limit: Option<usize>,
-    /// A photo to search like (composite query): a file id or an image path.
+    /// A photo to search like (composite query): a file id or an image path (over HTTP: a
+    /// file id, or `upload:<id>` of a dropped photo).
     pub like: Option<String>,
     /// Weight of the words against the `like` photo, 0..=1 [default 0.5].
     pub text_weight: Option<f32>,
     /// Also show results below the relevance cutoff (marked `below_cutoff`).
+    #[ts(as = "Option<bool>", optional)]
     pub all: bool,
     #[serde(flatten)]
     pub filters: Filters,
@@ -213,6 +210,7 @@ pub struct SearchRequest {
 pub struct Filters {
     /// Only files under this folder.
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub folder: Option<String>,
     /// The same as an OS path, for front ends that have one (it need not be UTF-8); wins over
     /// `folder`.
@@ -221,15 +219,19 @@ pub struct Filters {
     /// On or after this date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS): a photo's
     /// EXIF date when it has one, else the file's modification time.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub after: Option<String>,
     /// Before this date (same forms as `after`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub before: Option<String>,
     /// Photos whose camera make or model contains this text (any case).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub camera: Option<String>,
     /// Only photos with GPS coordinates.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
     pub has_gps: bool,
 }
 
@@ -246,12 +248,15 @@ pub struct SearchResults {
     pub hidden: Hidden,
     /// The filters that narrowed the candidates, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub filters: Vec<String>,
     /// Something the user should know about this search (e.g. no searchable words).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub notice: Option<String>,
     /// What limits these results (e.g. no model has embedded the library yet).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub warning: Option<String>,
 }
 
@@ -267,12 +272,15 @@ pub struct Hidden {
 pub struct Why {
     /// The query's words matched (BM25).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub keyword: Option<KeywordMatch>,
     /// The query's meaning matched (cosine similarity of the model's vectors).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub semantic: Option<SemanticMatch>,
     /// How the result passed each filter ("taken 2019-07-12 (EXIF)", "in ~/Photos").
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub filters: Vec<String>,
 }
 
@@ -297,12 +305,12 @@ pub struct SemanticMatch {
     pub model: String,
     /// The model's calibrated relevance cutoff for this group, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub cutoff: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PhotoHit {
-    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub name: String,
@@ -324,7 +332,6 @@ pub struct PhotoHit {
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct NoteHit {
-    #[ts(type = "number")]
     pub id: i64,
     pub path: String,
     pub title: String,

@@ -92,20 +92,10 @@ impl HubSource {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum DownloadEvent {
     /// A missing file is about to be fetched; `total` is its full size in bytes (0: unknown).
-    Started {
-        file: String,
-        #[ts(type = "number")]
-        total: u64,
-    },
+    Started { file: String, total: u64 },
     /// `done` counts bytes on disk, including those kept from an earlier, interrupted attempt;
     /// `total` is 0 while unknown (an unpinned file served without a length).
-    Progress {
-        file: String,
-        #[ts(type = "number")]
-        done: u64,
-        #[ts(type = "number")]
-        total: u64,
-    },
+    Progress { file: String, done: u64, total: u64 },
     /// The file is verified and in the snapshot folder.
     Finished { file: String },
 }

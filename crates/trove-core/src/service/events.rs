@@ -69,7 +69,6 @@ pub struct Activity {
     /// Files (or items) per second over this busy period.
     pub rate: f64,
     /// Seconds left at that rate, once there is a rate.
-    #[ts(type = "number | null")]
     pub eta_secs: Option<u64>,
     pub current: Option<String>,
     /// Files that failed in this busy period.
@@ -86,7 +85,6 @@ pub struct ServiceState {
     pub done: usize,
     pub total: usize,
     pub rate: f64,
-    #[ts(type = "number | null")]
     pub eta_secs: Option<u64>,
     pub failed: usize,
 }

@@ -1,0 +1,121 @@
+//! The web UI's API types (`ui/src/lib/api/types.ts`) are generated from the Rust types with
+//! ts-rs, never written by hand. This test fails when the committed file differs from what the
+//! Rust types generate now; `TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types`
+//! writes it anew.
+
+use std::collections::BTreeSet;
+
+use trove_core::api::*;
+use trove_core::embed::Role;
+use trove_core::embed::download::DownloadEvent;
+use trove_core::embed::models::Published;
+use trove_core::extract::Kind;
+use trove_core::pipeline::Processed;
+use trove_core::reconcile::Changes;
+use trove_core::scan::Skipped;
+use trove_core::service::{Activity, ServiceEvent, ServiceState, WatchedRoot};
+use trove_server::types::*;
+use ts_rs::{Config, TS};
+
+const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/lib/api/types.ts");
+
+/// (name, declaration, names of the types it refers to) of every exported type.
+macro_rules! declare {
+    ($cfg:expr, $($t:ty),+ $(,)?) => {
+        vec![$((
+            <$t as TS>::name($cfg),
+            <$t as TS>::decl($cfg),
+            <$t as TS>::dependencies($cfg).into_iter().map(|d| d.ts_name).collect::<Vec<_>>(),
+        )),+]
+    };
+}
+
+fn generate() -> String {
+    // serde_json writes 64-bit integers as JSON numbers (ids and sizes stay far below 2^53).
+    let cfg = &Config::new().with_large_int("number");
+    let types = declare!(
+        cfg,
+        // The facade's requests and answers.
+        SearchRequest,
+        Filters,
+        SearchResults,
+        Hidden,
+        Why,
+        KeywordMatch,
+        SemanticMatch,
+        PhotoHit,
+        NoteHit,
+        Status,
+        Counts,
+        RootInfo,
+        ModelStatus,
+        FailedFile,
+        FileInfo,
+        ItemDetails,
+        PhotoDetails,
+        NoteDetails,
+        ChunkInfo,
+        RootAdded,
+        RemoveReport,
+        IndexReport,
+        ModelEntry,
+        ModelUse,
+        Published,
+        Role,
+        Kind,
+        Processed,
+        Changes,
+        Skipped,
+        // The service's events (`/api/events`).
+        ServiceEvent,
+        ServiceState,
+        WatchedRoot,
+        Activity,
+        DownloadEvent,
+        // The server's own.
+        Running,
+        ServiceView,
+        Upload,
+        RootRequest,
+        RootsChange,
+        Paused,
+        SettingsView,
+        ModelChoice,
+        SettingsUpdate,
+        ErrorBody,
+        ErrorDetail,
+        ErrorKind,
+    );
+    let names: BTreeSet<&str> = types.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut out = String::from(
+        "// Generated from the Rust types by ts-rs (crates/trove-server/tests/types.rs): do not edit.\n\
+         // Regenerate: TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types\n",
+    );
+    for (name, decl, deps) in &types {
+        for dep in deps {
+            assert!(
+                names.contains(dep.as_str()),
+                "{name} refers to {dep}, which is not exported: add it to the list"
+            );
+        }
+        out.push_str("\nexport ");
+        out.push_str(decl);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_ui_types_match_the_rust_types() {
+    let generated = generate();
+    if std::env::var_os("TROVE_UPDATE_TYPES").is_some() {
+        std::fs::write(FILE, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(FILE).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "ui/src/lib/api/types.ts is out of date with the Rust types; regenerate it with\n  \
+         TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types\n(and adapt the UI)"
+    );
+}
