@@ -20,7 +20,7 @@ fn help(args: &[&str]) -> String {
 fn help_of_every_command() {
     for command in [
         "", "index", "roots", "remove", "search", "status", "failed", "show", "check", "models",
-        "eval", "bench", "similar", "watch", "pause", "resume",
+        "eval", "bench", "similar", "watch", "serve", "pause", "resume",
     ] {
         let args: Vec<&str> = command.split_whitespace().collect();
         let name = if command.is_empty() { "trove" } else { command };
