@@ -65,3 +65,41 @@ ensure_minilm() {
     fi
     export TROVE_TEST_MINILM_DIR="$dir"
 }
+
+# apt-get install of packages a step needs, or a clear error where there is no apt.
+apt_install() {
+    command -v apt-get >/dev/null || die "missing $*: install it with your package manager"
+    echo "Installing $* (apt-get)…" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# Node.js 18 or newer with npm, for the web UI (Debian 12's nodejs is 18).
+MIN_NODE=18
+ensure_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+    local major
+    major="$(node -p 'process.versions.node.split(".")[0]')"
+    [ "$major" -ge "$MIN_NODE" ] || die "Node.js $(node --version) is too old; the web UI needs $MIN_NODE or newer"
+}
+
+# Builds the web UI into ui/dist, which `trove serve` embeds: so before cargo builds Trove.
+# npm installs exactly the locked packages, once per change of the lock file.
+build_ui() {
+    ensure_node
+    cd "$ROOT/ui"
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        echo "== npm ci (ui)"
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+    echo "== npm run build (ui)"
+    npm run --silent build
+    cd "$ROOT"
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded).
+ensure_chromium() {
+    [ -x /usr/bin/chromium ] || apt_install chromium
+}

@@ -11,6 +11,7 @@ mod hostile;
 mod models;
 mod reconcile;
 mod search;
+mod serve;
 mod shapes;
 mod similar;
 mod storm;

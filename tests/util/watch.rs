@@ -1,4 +1,4 @@
-//! A running `trove watch --json` for the live tests: its JSON-line events collected as they
+//! A running `trove watch --json` (or `trove serve --json`) for the live tests: its JSON-line events collected as they
 //! arrive, and bounded waits on conditions (never fixed sleeps): on an event, or on the library
 //! reaching a state.
 
@@ -32,14 +32,24 @@ pub struct Watching {
 impl Dir {
     /// Starts `trove watch ARGS… --json`.
     pub fn watch<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Watching {
-        let mut cmd = self.trove(&["watch"]);
+        self.service("watch", args)
+    }
+
+    /// Starts `trove serve ARGS… --json` (its first line names the address, then come the
+    /// same events as `trove watch`).
+    pub fn serve<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Watching {
+        self.service("serve", args)
+    }
+
+    fn service<S: AsRef<std::ffi::OsStr>>(&self, command: &str, args: &[S]) -> Watching {
+        let mut cmd = self.trove(&[command]);
         cmd.args(args).arg("--json");
         let mut child = cmd
             .cmd_mut()
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("start trove watch");
+            .unwrap_or_else(|e| panic!("cannot start trove {command}: {e}"));
         let stdout = child.stdout.take().unwrap();
         let events = Arc::new(Mutex::new(Vec::new()));
         let sink = events.clone();
@@ -52,6 +62,10 @@ impl Dir {
             }
         });
         let watching = Watching { child, events };
+        // A server beside another Trove's service indexes nothing, so it never goes idle.
+        if command == "serve" && watching.wait_event(0, "listening")["indexing"] == false {
+            return watching;
+        }
         watching.wait_event(0, "idle");
         watching
     }
