@@ -12,7 +12,7 @@ use trove_core::api::{
 };
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, blocking};
+use crate::error::{ApiError, ApiResult, Body, blocking};
 use crate::types::{Paused, RootRequest, RootsChange, ServiceView};
 
 type Shared = State<Arc<AppState>>;
@@ -48,7 +48,7 @@ pub async fn service(State(state): Shared) -> ApiResult<Json<ServiceView>> {
 /// never a path, which would let a page read any image on the machine.
 pub async fn search(
     State(state): Shared,
-    Json(request): Json<SearchRequest>,
+    Body(request): Body<SearchRequest>,
 ) -> ApiResult<Json<SearchResults>> {
     let like = match request.like.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -110,7 +110,7 @@ pub async fn roots(State(state): Shared) -> ApiResult<Json<Vec<RootInfo>>> {
 /// comes as events); without a service it is added here, to be indexed at the next start.
 pub async fn add_root(
     State(state): Shared,
-    Json(request): Json<RootRequest>,
+    Body(request): Body<RootRequest>,
 ) -> ApiResult<Json<RootsChange>> {
     let dir = folder(&request.path)?;
     blocking(move || {
@@ -146,7 +146,7 @@ fn added_path(added: &trove_core::api::RootAdded) -> &str {
 /// `DELETE /api/roots`: the library forgets the folder; its files are never touched.
 pub async fn remove_root(
     State(state): Shared,
-    Json(request): Json<RootRequest>,
+    Body(request): Body<RootRequest>,
 ) -> ApiResult<Json<RootsChange>> {
     let dir = folder(&request.path)?;
     blocking(move || {

@@ -1,8 +1,10 @@
 //! API errors: the engine's errors mapped to HTTP statuses and one JSON shape.
 
 use axum::Json;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 
 use crate::types::{ErrorBody, ErrorDetail, ErrorKind};
 
@@ -81,4 +83,19 @@ pub async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| ApiError::Internal(format!("the request failed: {e}")))?
+}
+
+/// A JSON request body whose rejections (malformed JSON, a wrong field type) answer in the
+/// API's error shape, not as plain text.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::Invalid(rejection.body_text())),
+        }
+    }
 }

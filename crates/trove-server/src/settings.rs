@@ -13,7 +13,7 @@ use trove_core::embed::DeviceChoice;
 use trove_core::embed::models;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, blocking};
+use crate::error::{ApiError, ApiResult, Body, blocking};
 use crate::types::{ModelChoice, SettingsUpdate, SettingsView};
 
 /// Set once this server saved a change it is not running with.
@@ -25,7 +25,7 @@ pub async fn get(State(state): State<Arc<AppState>>) -> ApiResult<Json<SettingsV
 
 pub async fn put(
     State(state): State<Arc<AppState>>,
-    Json(update): Json<SettingsUpdate>,
+    Body(update): Body<SettingsUpdate>,
 ) -> ApiResult<Json<SettingsView>> {
     blocking(move || {
         let path = state.settings_path.as_deref().ok_or_else(|| {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use trove_core::api::ImageBytes;
@@ -51,7 +51,7 @@ fn total(kept: &VecDeque<(String, ImageBytes)>) -> usize {
 pub async fn upload(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Upload>> {
     let declared = headers
         .get(header::CONTENT_TYPE)
@@ -67,6 +67,9 @@ pub async fn upload(
             }
         )));
     }
+    let body = axum::body::to_bytes(body, crate::UPLOAD_LIMIT)
+        .await
+        .map_err(|_| ApiError::TooLarge)?;
     if body.is_empty() {
         return Err(ApiError::Invalid("the photo is empty".into()));
     }

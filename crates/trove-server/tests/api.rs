@@ -201,6 +201,14 @@ async fn words_find_the_photo_and_the_note_they_describe() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json()["error"]["kind"], "invalid");
+    // Malformed requests answer in the same shape.
+    let malformed = Fixture::authed("POST", "/api/search")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"query\": 3"))
+        .unwrap();
+    let answer = f.send(malformed).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["error"]["kind"], "invalid");
 }
 
 #[tokio::test]
