@@ -120,7 +120,7 @@ fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
         set(&mut table, "models", "device", value);
     }
     if let Some(threads) = update.threads {
-        let value = (threads > 0).then(|| toml::Value::Integer(threads as i64));
+        let value = (threads > 0).then_some(toml::Value::Integer(threads as i64));
         set(&mut table, "index", "threads", value);
     }
     if table == before {

@@ -95,7 +95,7 @@ impl Library {
         let mut folders = Vec::new();
         for dir in dirs {
             let key = super::root_key(dir);
-            if !known.iter().any(|k| *k == key) {
+            if !known.contains(&key) {
                 return Err(Error::NotFound(format!(
                     "{} is not a folder of this library (see `trove roots`)",
                     dir.display()
@@ -204,6 +204,7 @@ mod tests {
         let layout = Layout::new(dir.path());
         let first = Request {
             add_roots: vec!["/a".into()],
+            remove_roots: vec!["/b".into()],
             rescan: false,
         };
         send(&layout, &first).unwrap();
@@ -215,13 +216,21 @@ mod tests {
             },
         )
         .unwrap();
+        // A request written before removals existed still reads.
+        std::fs::write(
+            layout.inbox_dir().join("0-old.json"),
+            r#"{"add_roots":[],"rescan":true}"#,
+        )
+        .unwrap();
         let got = receive(&layout);
-        assert_eq!(got.len(), 2);
+        assert_eq!(got.len(), 3);
+        assert!(got[0].1.rescan && got[0].1.remove_roots.is_empty());
+        let got = got[1..].to_vec();
         assert_eq!(got[0].1, first);
         assert!(got[1].1.rescan);
         // Until handled, a request stays.
-        assert_eq!(receive(&layout).len(), 2);
-        got.iter().for_each(|(file, _)| done(file));
+        assert_eq!(receive(&layout).len(), 3);
+        receive(&layout).iter().for_each(|(file, _)| done(file));
         assert!(receive(&layout).is_empty());
     }
 
