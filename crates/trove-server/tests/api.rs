@@ -52,7 +52,9 @@ fn fixture() -> Fixture {
     settings.models.text_model = Some("none".into());
     settings.models.offline = true;
     let library = Arc::new(Library::open(tmp.path().join("library"), settings));
-    library.index(&[files.clone()], &mut |_| {}).unwrap();
+    library
+        .index(std::slice::from_ref(&files), &mut |_| {})
+        .unwrap();
     let mut state = AppState::new(library, TOKEN.into(), 0, Arc::new(Hub::default()));
     state.settings_path = Some(tmp.path().join("config.toml"));
     let state = Arc::new(state);
