@@ -99,11 +99,11 @@ export class HttpTransport implements Transport {
     return () => source.close();
   }
 
-  async open(): Promise<void> {
+  async open(_id: number): Promise<void> {
     throw new TroveError('unsupported', 'Opening files is available in the desktop app');
   }
 
-  async reveal(): Promise<void> {
+  async reveal(_id: number): Promise<void> {
     throw new TroveError('unsupported', 'Showing files in their folder is available in the desktop app');
   }
 }
