@@ -113,7 +113,7 @@ export function mainLibrary(): LibraryDir {
  * tail after the PNG's end (the same picture, distinct bytes), so indexing takes long enough
  * to be watched.
  */
-export function folderToAdd(dir: LibraryDir, copies = 2): string {
+export function folderToAdd(dir: LibraryDir, copies = 3): string {
   const folder = join(dir.root, 'to-add');
   mkdirSync(folder, { recursive: true });
   for (const name of readdirSync(HELDOUT)) {

@@ -5,6 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seriousViolations } from './axe';
 import { eventually, launch, open, photoNames, screenshot } from './browser';
+import { LibraryDir } from './fixtures';
+import { serve } from './server';
 
 const empty = inject('empty');
 let browser: Browser;
@@ -62,5 +64,19 @@ describe('folders', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await settings.getByLabel('Theme').selectOption('light');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+  });
+
+  it('says plainly when no model is installed, and what to do', async () => {
+    const dir = new LibraryDir();
+    const server = await serve(dir, ['--model', 'none', '--text-model', 'none']);
+    try {
+      const page = await open(browser, server.url);
+      const banner = page.getByRole('alert').filter({ hasText: 'No model for photos' });
+      await banner.waitFor();
+      await expect(banner.innerText()).resolves.toContain('trove models');
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -47,6 +47,14 @@ describe('search by words', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'results');
 
+    // A note opens with the passage that matched.
+    await page.getByRole('list', { name: 'Note results' }).getByRole('button').first().click();
+    const preview = page.getByRole('dialog', { name: 'a red circle on a blue background' });
+    await preview.waitFor();
+    await expect(preview.locator('section.hit').innerText()).resolves.toContain('a red circle on a blue background');
+    await page.keyboard.press('Escape');
+    await preview.waitFor({ state: 'hidden' });
+
     // Another description, another first photo.
     await search(page, 'three yellow stars on a grey background');
     await eventually(async () =>

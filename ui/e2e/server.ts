@@ -14,8 +14,8 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function serve(dir: LibraryDir): Promise<Server> {
-  const child = spawn(troveBin(), dir.args('serve', '--port', '0', '--json', '--text-model', 'none'), {
+export async function serve(dir: LibraryDir, models = ['--text-model', 'none']): Promise<Server> {
+  const child = spawn(troveBin(), dir.args('serve', '--port', '0', '--json', ...models), {
     env: dir.env(),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
