@@ -86,13 +86,15 @@ ensure_node() {
 }
 
 # Builds the web UI into ui/dist, which `trove serve` embeds: so before cargo builds Trove.
-# npm installs exactly the locked packages, once per change of the lock file.
+# npm installs the locked versions, once per change of the lock file. (`npm install --no-save`
+# rather than `npm ci`: registries that do not serve other platforms' optional packages, such
+# as rollup's native builds, leave them out of the lock file, and `npm ci` refuses such a lock.)
 build_ui() {
     ensure_node
     cd "$ROOT/ui"
     if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        echo "== npm ci (ui)"
-        npm ci --no-audit --no-fund --loglevel=error
+        echo "== npm install (ui, locked versions)"
+        npm install --no-save --no-audit --no-fund --loglevel=error
     fi
     echo "== npm run build (ui)"
     npm run --silent build
