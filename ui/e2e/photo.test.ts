@@ -73,6 +73,21 @@ describe('search by photo', () => {
     await page.getByRole('alert').filter({ hasText: 'photo' }).waitFor();
   });
 
+  it('takes a photo pasted from the clipboard', async () => {
+    const page = await open(browser, main.url);
+    const bytes = [...readFileSync(join(UNIQUE, 'two-black-squares-on-pink.png'))];
+    await page.evaluate((bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+      window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+    }, bytes);
+    await page.getByRole('region', { name: 'Query photo' }).waitFor();
+    await eventually(async () => expect(caption((await photoNames(page))[0])).toMatch(/black squares?/));
+    await eventually(async () =>
+      expect((await noteTitles(page))[0]).toBe('two black squares on a pink background'),
+    );
+  });
+
   it('refines a photo with words, weighed by the slider (composite)', async () => {
     const page = await open(browser, main.url);
     await drop(page, join(UNIQUE, 'red-circle-on-blue.png'));
