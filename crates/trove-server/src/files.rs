@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 use trove_core::api::ServedFile;
 
 use crate::AppState;
@@ -24,23 +27,58 @@ pub async fn thumbnail(
     Ok(reply(bytes, "image/jpeg"))
 }
 
+/// Streamed from disk, with Range requests (a large photo or PDF need not be read whole).
 pub async fn original(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    request: Request,
 ) -> ApiResult<Response> {
     let file = served(&state, &id).await?;
-    let bytes = read(&file.path).await?;
-    let mime = mime_guess::from_path(&file.path).first_or_octet_stream();
-    // Served as what it is, but never as a page of this origin: an HTML note must not run
-    // scripts with the API's cookie.
-    let mime = match mime.type_() {
-        mime_guess::mime::IMAGE if mime.subtype() != "svg" => mime.to_string(),
-        mime_guess::mime::TEXT => "text/plain; charset=utf-8".to_string(),
-        _ if mime.subtype() == "pdf" => mime.to_string(),
-        _ => "application/octet-stream".to_string(),
-    };
-    Ok(reply(bytes, &mime))
+    let mime = safe_type(&file.path);
+    let response = ServeFile::new_with_mime(&file.path, &mime)
+        .oneshot(request)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(ApiError::NotFound(format!(
+            "{} cannot be read now",
+            file.path.display()
+        )));
+    }
+    let (mut parts, body) = response.into_parts();
+    protect(&mut parts.headers);
+    Ok(Response::from_parts(parts, Body::new(body)))
 }
+
+/// Served as what it is, but never as a page of this origin: an HTML or SVG note must not run
+/// scripts with the page's cookie.
+fn safe_type(path: &std::path::Path) -> mime_guess::Mime {
+    let guessed = mime_guess::from_path(path).first_or_octet_stream();
+    match guessed.type_() {
+        mime_guess::mime::IMAGE if guessed.subtype() != "svg" => guessed,
+        mime_guess::mime::TEXT => mime_guess::mime::TEXT_PLAIN_UTF_8,
+        _ if guessed.subtype() == "pdf" => guessed,
+        _ => mime_guess::mime::APPLICATION_OCTET_STREAM,
+    }
+}
+
+fn protect(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=60"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(FILE_CSP),
+    );
+}
+
+/// What a served file may do if a browser renders it: nothing but show itself.
+const FILE_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 async fn served(state: &Arc<AppState>, id: &str) -> ApiResult<ServedFile> {
     let id = item_id(id)?;
@@ -60,19 +98,8 @@ async fn read(path: &std::path::Path) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::NotFound(format!("{} cannot be read now: {e}", path.display())))
 }
 
-fn reply(bytes: Vec<u8>, mime: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CACHE_CONTROL, "private, max-age=60".to_string()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-                    .to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+fn reply(bytes: Vec<u8>, mime: &'static str) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, mime)], bytes).into_response();
+    protect(response.headers_mut());
+    response
 }

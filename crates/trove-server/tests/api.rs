@@ -303,6 +303,15 @@ async fn files_are_served_by_id_and_nothing_else_is() {
         original.body,
         std::fs::read(photo["path"].as_str().unwrap()).unwrap()
     );
+    // Originals stream, and a part can be asked for.
+    let part = Fixture::authed("GET", &format!("/api/items/{id}/original"))
+        .header(header::RANGE, "bytes=0-3")
+        .body(Body::empty())
+        .unwrap();
+    let part = f.send(part).await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body, original.body[..4]);
+    assert_eq!(part.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     let details = f.get(&format!("/api/items/{id}")).await.json();
     assert_eq!(details["kind"], "photo");
     assert!(details["photo"]["width"].as_u64().unwrap() > 0);
