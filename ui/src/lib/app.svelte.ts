@@ -94,12 +94,14 @@ export class App {
     this.commit(true);
   }
 
-  /** Writes the state into the address (a new history entry, or in place while typing). */
+  /** Writes the state into the address: a new history entry, or in place while typing (but
+   *  the first words of a search are a step of their own, so Back returns to the start). */
   private commit(push: boolean): void {
     const next = url.serialize(this.state);
     if (next !== location.search) {
       const address = `${location.pathname}${next}`;
-      if (push) history.pushState(null, '', address);
+      const fresh = !url.isSearch(url.parse(location.search));
+      if (push || fresh) history.pushState(null, '', address);
       else history.replaceState(null, '', address);
     }
     this.runSearch();
