@@ -90,16 +90,20 @@ impl Library {
         let Some(holder) = service_holder(&self.layout) else {
             return Ok(None);
         };
-        let known: Vec<PathBuf> = self.roots()?.into_iter().map(|r| r.path.into()).collect();
+        // The stored paths, not their display (which is lossy for names that are not UTF-8).
+        let known: Vec<PathBuf> = match self.reader()? {
+            Some(conn) => crate::store::write::roots(&conn)?
+                .into_iter()
+                .map(|(_, path)| path)
+                .collect(),
+            None => Vec::new(),
+        };
         let mut request = Request::default();
         let mut folders = Vec::new();
         for dir in dirs {
             let key = super::root_key(dir);
             if !known.contains(&key) {
-                return Err(Error::NotFound(format!(
-                    "{} is not a folder of this library (see `trove roots`)",
-                    dir.display()
-                )));
+                return Err(super::not_a_root(dir));
             }
             folders.push(crate::paths::display(&key));
             request.remove_roots.push(key.into_os_string());

@@ -80,7 +80,6 @@ impl ItemRef {
 #[derive(Debug, Clone)]
 pub struct ServedFile {
     pub path: PathBuf,
-    pub kind: crate::extract::Kind,
     pub thumbnail: Option<PathBuf>,
 }
 
@@ -335,13 +334,7 @@ impl Library {
         let Some(conn) = self.reader()? else {
             return Ok(None);
         };
-        Ok(
-            read::served_file(&conn, &self.layout, id)?.map(|(path, kind, thumbnail)| ServedFile {
-                path,
-                kind,
-                thumbnail,
-            }),
-        )
+        read::served_file(&conn, &self.layout, id)
     }
 
     /// Verifies the library's invariants (what the tests of crash safety rely on).
@@ -387,6 +380,13 @@ fn checked_root(layout: &Layout, dir: &Path) -> Result<PathBuf> {
     Ok(canonical)
 }
 
+pub(crate) fn not_a_root(dir: &Path) -> Error {
+    Error::NotFound(format!(
+        "{} is not a folder of this library (see `trove roots`)",
+        dir.display()
+    ))
+}
+
 /// [`Library::remove_root`] with the writer in hand (the service removes roots it is handed).
 pub(crate) fn remove_root(
     writer: &mut Writer,
@@ -397,10 +397,7 @@ pub(crate) fn remove_root(
     let tx = writer.conn.transaction()?;
     let root = write::roots(&tx)?.into_iter().find(|(_, p)| *p == wanted);
     let Some((root_id, path)) = root else {
-        return Err(Error::NotFound(format!(
-            "{} is not a folder of this library (see `trove roots`)",
-            dir.display()
-        )));
+        return Err(not_a_root(dir));
     };
     let files_removed: usize = tx.query_row(
         "SELECT count(*) FROM files WHERE root_id = ?1",

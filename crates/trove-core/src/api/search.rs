@@ -246,21 +246,20 @@ impl Library {
             }
             None => (None, None),
         };
-        let bytes: std::sync::Arc<[u8]> = match (&stored, target) {
-            (Some(_), _) => std::sync::Arc::from([]),
-            (None, ItemRef::Image(image)) => image.bytes.clone(),
-            (None, ItemRef::Path(path)) => std::fs::read(path)
-                .map(Into::into)
-                .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?,
-            (None, ItemRef::Id(_)) => {
-                return Err(Error::Invalid(format!(
-                    "photo {label} has no vector yet; run `trove index` to embed it"
-                )));
-            }
-        };
         let (vector, same) = match stored {
             Some(v) => (v, same),
             None => {
+                let bytes: std::sync::Arc<[u8]> = match target {
+                    ItemRef::Image(image) => image.bytes.clone(),
+                    ItemRef::Path(path) => std::fs::read(path)
+                        .map(Into::into)
+                        .map_err(|e| Error::Invalid(format!("cannot read {label}: {e}")))?,
+                    ItemRef::Id(_) => {
+                        return Err(Error::Invalid(format!(
+                            "photo {label} has no vector yet; run `trove index` to embed it"
+                        )));
+                    }
+                };
                 let (id, v) = self
                     .image_bytes_vector(&bytes, std::path::Path::new(&label))?
                     .ok_or_else(no_model)?;

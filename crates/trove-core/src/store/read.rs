@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::api::ServedFile;
 use crate::api::types::{
     ChunkInfo, Counts, FailedFile, FileInfo, ItemDetails, NoteDetails, PhotoDetails, RootInfo,
 };
@@ -127,40 +128,30 @@ pub fn file_by_path(conn: &Connection, path: &std::path::Path) -> Result<Option<
         .optional()?)
 }
 
-/// The file behind an id, for serving its bytes: its path, kind, and thumbnail (when one was
-/// made), if it is indexed (not missing, failed or pending).
-pub fn served_file(
-    conn: &Connection,
-    layout: &Layout,
-    id: i64,
-) -> Result<Option<(std::path::PathBuf, Kind, Option<std::path::PathBuf>)>> {
+/// The file behind an id, for serving its bytes: its path and thumbnail (when one was made),
+/// if it is indexed (not missing, failed or pending).
+pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option<ServedFile>> {
     let row = conn
         .query_row(
-            "SELECT f.path, f.kind, c.thumbnail, c.hash FROM files f
+            "SELECT f.path, c.thumbnail, c.hash FROM files f
              LEFT JOIN contents c ON c.id = f.content_id
              WHERE f.id = ?1 AND f.state = 'indexed'",
             [id],
             |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<bool>>(2)?,
-                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, Option<bool>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
                 ))
             },
         )
         .optional()?;
-    Ok(row.map(|(path, kind, thumb, hash)| {
-        let thumbnail = match (thumb, hash) {
+    Ok(row.map(|(path, thumb, hash)| ServedFile {
+        path: paths::from_bytes(&path),
+        thumbnail: match (thumb, hash) {
             (Some(true), Some(hash)) => Some(layout.thumbnail(&hash)),
             _ => None,
-        };
-        let kind = if kind == "photo" {
-            Kind::Photo
-        } else {
-            Kind::Note
-        };
-        (paths::from_bytes(&path), kind, thumbnail)
+        },
     }))
 }
 
