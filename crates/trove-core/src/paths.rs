@@ -22,6 +22,14 @@ pub fn from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(unsafe { OsStr::from_encoded_bytes_unchecked(bytes) })
 }
 
+/// Writes a file whole: under a temporary name beside it, then renamed over it, so a reader
+/// (or a crash) never sees half of it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
 pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }

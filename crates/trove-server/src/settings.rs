@@ -94,21 +94,13 @@ fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
         .parse()
         .map_err(|e| ApiError::Invalid(format!("{} is not valid TOML: {e}", path.display())))?;
     let before = table.clone();
-    if let Some(model) = &update.model {
-        set(
-            &mut table,
-            "models",
-            "model",
-            model_id(model, models::Role::Bridge)?,
-        );
-    }
-    if let Some(model) = &update.text_model {
-        set(
-            &mut table,
-            "models",
-            "text_model",
-            model_id(model, models::Role::Text)?,
-        );
+    for (wanted, key, role) in [
+        (&update.model, "model", models::Role::Bridge),
+        (&update.text_model, "text_model", models::Role::Text),
+    ] {
+        if let Some(id) = wanted {
+            set(&mut table, "models", key, model_id(id, role)?);
+        }
     }
     if let Some(device) = &update.device {
         let choice = DeviceChoice::parse(device)
@@ -168,16 +160,14 @@ fn set(table: &mut toml::Table, section: &str, key: &str, value: Option<toml::Va
     }
 }
 
-/// Written whole under a temporary name, then renamed: a crash never leaves half a file.
+/// Writes the settings file whole: a crash never leaves half of it.
 fn write_atomically(path: &Path, text: &str) -> ApiResult<()> {
     let fail =
         |e: std::io::Error| ApiError::Internal(format!("cannot save {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    trove_core::paths::write_whole(path, text.as_bytes()).map_err(fail)
 }
 
 #[cfg(test)]

@@ -89,12 +89,13 @@ pub async fn upload(
     })
     .await?;
     let id = crate::auth::new_token();
-    let name = format!("the dropped photo ({})", format.extensions_str()[0]);
+    let extension = format.extensions_str()[0];
+    let name = format!("the dropped photo ({extension})");
     let upload = Upload {
         id: id.clone(),
         width,
         height,
-        format: format.extensions_str()[0].to_string(),
+        format: extension.to_string(),
         bytes: bytes.len(),
     };
     state.uploads.insert(id, ImageBytes { name, bytes });

@@ -157,10 +157,8 @@ fn send(layout: &Layout, request: &Request) -> Result<()> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let name = format!("{stamp}-{}", std::process::id());
-    let tmp = dir.join(format!(".{name}.tmp"));
     let json = serde_json::to_vec(request).map_err(|e| Error::Internal(e.to_string()))?;
-    std::fs::write(&tmp, json).map_err(fail)?;
-    std::fs::rename(&tmp, dir.join(format!("{name}.json"))).map_err(fail)
+    crate::paths::write_whole(&dir.join(format!("{name}.json")), &json).map_err(fail)
 }
 
 /// Every complete request in the inbox with its file, oldest first; [`done`] removes one once

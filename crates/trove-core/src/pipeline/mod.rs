@@ -407,9 +407,7 @@ fn write_thumbnail(layout: &Layout, hash: &[u8], jpeg: &[u8]) -> std::io::Result
     }
     let dir = path.parent().expect("thumbnail paths have a parent");
     std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, jpeg)?;
-    std::fs::rename(&tmp, &path)
+    crate::paths::write_whole(&path, jpeg)
 }
 
 pub fn remove_thumbnails(layout: &Layout, hashes: &[Vec<u8>]) {

@@ -142,13 +142,9 @@ impl StateFile {
 
     /// Best effort: the file only informs other processes.
     fn write(&mut self) {
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
         let written = serde_json::to_vec(&self.state)
             .map_err(std::io::Error::other)
-            .and_then(|json| std::fs::write(&tmp, json))
-            .and_then(|_| std::fs::rename(&tmp, &self.path));
+            .and_then(|json| crate::paths::write_whole(&self.path, &json));
         if let Err(e) = written {
             tracing::debug!("cannot write {}: {e}", self.path.display());
         }
