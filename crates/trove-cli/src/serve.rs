@@ -10,26 +10,18 @@ use trove_core::service::ServiceEvent;
 use trove_server::{Listening, ServeOptions};
 
 use crate::cli::ServeArgs;
-use crate::progress::Reporter;
-use crate::watch::View;
+use crate::watch::Printer;
 
 pub fn run(library: Library, args: &ServeArgs, quiet: bool) -> Result<()> {
     let json = args.watch.index.json.json;
     let (tx, rx) = mpsc::channel::<ServiceEvent>();
     // The service's events are printed off its thread; the channel closes when it stops.
     let printer = std::thread::spawn(move || {
-        let mut reporter = Reporter::new(!quiet && !json);
-        let mut view = View::default();
+        let mut printer = Printer::new(json, quiet);
         for event in rx {
-            if json {
-                if let Ok(line) = serde_json::to_string(&event) {
-                    println!("{line}");
-                }
-            } else {
-                view.render(&event, &mut reporter, quiet);
-            }
+            printer.print(&event);
         }
-        reporter.finish();
+        printer.finish();
     });
     let options = ServeOptions {
         port: args.port,

@@ -38,12 +38,10 @@ pub fn run(library: Library, args: &WatchArgs, quiet: bool) -> Result<()> {
     })
     .context("cannot handle Ctrl-C")?;
 
-    let mut reporter = Reporter::new(!quiet && !json);
-    let mut view = View::default();
+    let mut printer = Printer::new(json, quiet);
     loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(event) if json => println!("{}", serde_json::to_string(&event)?),
-            Ok(event) => view.render(&event, &mut reporter, quiet),
+            Ok(event) => printer.print(&event),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
@@ -51,7 +49,7 @@ pub fn run(library: Library, args: &WatchArgs, quiet: bool) -> Result<()> {
             break;
         }
     }
-    reporter.finish();
+    printer.finish();
     let stopped = SIGNALS.load(Ordering::SeqCst) > 0;
     service.stop().context("indexing stopped")?;
     if stopped && !quiet && !json {
@@ -60,14 +58,45 @@ pub fn run(library: Library, args: &WatchArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// Prints the service's events: JSON lines, or for people (a live status line on a terminal).
+pub(crate) struct Printer {
+    json: bool,
+    quiet: bool,
+    reporter: Reporter,
+    view: View,
+}
+
+impl Printer {
+    pub(crate) fn new(json: bool, quiet: bool) -> Printer {
+        Printer {
+            json,
+            quiet,
+            reporter: Reporter::new(!quiet && !json),
+            view: View::default(),
+        }
+    }
+
+    pub(crate) fn print(&mut self, event: &ServiceEvent) {
+        if !self.json {
+            self.view.render(event, &mut self.reporter, self.quiet);
+        } else if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        self.reporter.finish();
+    }
+}
+
 /// What the human rendering remembers between events.
 #[derive(Default)]
-pub(crate) struct View {
+struct View {
     idle_said: bool,
 }
 
 impl View {
-    pub(crate) fn render(&mut self, event: &ServiceEvent, reporter: &mut Reporter, quiet: bool) {
+    fn render(&mut self, event: &ServiceEvent, reporter: &mut Reporter, quiet: bool) {
         let say = |reporter: &Reporter, text: String| {
             if !quiet {
                 reporter.println(&text);
