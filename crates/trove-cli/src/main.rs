@@ -8,7 +8,6 @@ mod serve;
 mod watch;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -19,6 +18,7 @@ use trove_core::{Library, Settings};
 
 use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs, ServeArgs};
 use trove_core::embed::DeviceChoice;
+use trove_core::embed::select::ModelChoice;
 
 fn main() -> ExitCode {
     restore_sigpipe();
@@ -114,28 +114,13 @@ fn apply_index_flags(settings: &mut Settings, args: &IndexArgs) {
 
 fn apply_model_flags(settings: &mut Settings, m: &ModelArgs) {
     // The environment stands in for a flag that was not given (an explicit flag always wins).
-    let env_dir = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
+    let choice = ModelChoice {
+        model: m.model.clone(),
+        model_dir: m.model_dir.clone(),
+        text_model: m.text_model.clone(),
+        text_model_dir: m.text_model_dir.clone(),
     };
-    let mut m = m.clone();
-    if m.model.is_none() && m.model_dir.is_none() {
-        m.model_dir = env_dir("TROVE_MODEL_DIR");
-    }
-    if m.text_model.is_none() && m.text_model_dir.is_none() {
-        m.text_model_dir = env_dir("TROVE_TEXT_MODEL_DIR");
-    }
-    let models = &mut settings.models;
-    // A flag for one source of a role replaces whatever the settings file says for that role.
-    if m.model.is_some() || m.model_dir.is_some() {
-        models.model = m.model.clone();
-        models.model_dir = m.model_dir.clone();
-    }
-    if m.text_model.is_some() || m.text_model_dir.is_some() {
-        models.text_model = m.text_model.clone();
-        models.text_model_dir = m.text_model_dir.clone();
-    }
+    settings.models.choose(&choice.or_from_env());
 }
 
 /// Prints `value` as JSON when asked to, else for people.

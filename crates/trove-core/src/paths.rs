@@ -34,6 +34,15 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Whether `path` lies strictly inside `dir`, by whole components and without stepping out
+/// through `..` (`/photos/../etc` is not inside `/photos`, nor is `/photos2/a`).
+pub fn inside(path: &Path, dir: &Path) -> bool {
+    use std::path::Component;
+    path != dir
+        && path.starts_with(dir)
+        && !path.components().any(|c| matches!(c, Component::ParentDir))
+}
+
 /// The stored paths strictly under `dir` sort in `[lo, hi)`: `dir/` up to `dir0` ('0' follows
 /// '/', and ']' follows '\\'), a range the unique index on `files.path` answers without a scan.
 pub fn under_range(dir: &Path) -> (Vec<u8>, Vec<u8>) {
@@ -51,6 +60,20 @@ pub fn under_range(dir: &Path) -> (Vec<u8>, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inside_is_by_whole_components_and_never_through_parent_steps() {
+        let root = Path::new("/home/a/photos");
+        assert!(inside(Path::new("/home/a/photos/x.jpg"), root));
+        assert!(inside(Path::new("/home/a/photos/2024/x.jpg"), root));
+        assert!(!inside(root, root));
+        assert!(!inside(Path::new("/home/a/photos2/x.jpg"), root));
+        assert!(!inside(
+            Path::new("/home/a/photos/../.ssh/id_ed25519"),
+            root
+        ));
+        assert!(!inside(Path::new("/etc/passwd"), root));
+    }
 
     #[cfg(unix)]
     #[test]

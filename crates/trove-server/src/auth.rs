@@ -14,17 +14,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use rand::Rng;
+use trove_front::types::ErrorKind;
 
 use crate::AppState;
 use crate::error::error_response;
-use crate::types::ErrorKind;
-
-/// 128 random bits, hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 pub async fn require_token(
     State(state): State<Arc<AppState>>,
@@ -151,6 +144,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::new_token;
 
     #[test]
     fn tokens_are_long_random_and_compared_whole() {

@@ -1,50 +1,25 @@
-//! API errors: the engine's errors mapped to HTTP statuses and one JSON shape.
+//! API errors: the front's errors answered with an HTTP status per kind, in one JSON shape.
 
 use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use trove_front::FrontError;
+use trove_front::types::{ErrorBody, ErrorDetail, ErrorKind};
 
-use crate::types::{ErrorBody, ErrorDetail, ErrorKind};
-
+/// A [`FrontError`] on its way to an HTTP answer.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error(transparent)]
-    Engine(#[from] trove_core::Error),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Unsupported(String),
-    #[error("the photo is larger than {} MiB", crate::UPLOAD_LIMIT >> 20)]
-    TooLarge,
-    #[error("{0}")]
-    Internal(String),
+#[error(transparent)]
+pub struct ApiError(#[from] pub FrontError);
+
+impl From<trove_core::Error> for ApiError {
+    fn from(e: trove_core::Error) -> Self {
+        ApiError(e.into())
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-impl ApiError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            ApiError::Engine(e) => match e {
-                trove_core::Error::Invalid(_) | trove_core::Error::Config { .. } => {
-                    ErrorKind::Invalid
-                }
-                trove_core::Error::NotFound(_) => ErrorKind::NotFound,
-                trove_core::Error::Busy { .. } => ErrorKind::Busy,
-                _ => ErrorKind::Internal,
-            },
-            ApiError::Invalid(_) => ErrorKind::Invalid,
-            ApiError::NotFound(_) => ErrorKind::NotFound,
-            ApiError::Unsupported(_) => ErrorKind::Unsupported,
-            ApiError::TooLarge => ErrorKind::TooLarge,
-            ApiError::Internal(_) => ErrorKind::Internal,
-        }
-    }
-}
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
@@ -60,19 +35,16 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 
 /// The JSON error answer of `kind`.
 pub fn error_response(kind: ErrorKind, message: String) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail { kind, message },
-    };
-    (status_of(kind), Json(body)).into_response()
+    answer(ErrorDetail { kind, message })
+}
+
+fn answer(error: ErrorDetail) -> Response {
+    (status_of(error.kind), Json(ErrorBody { error })).into_response()
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let kind = self.kind();
-        if kind == ErrorKind::Internal {
-            tracing::error!("{self}");
-        }
-        error_response(kind, self.to_string())
+        answer(self.0.detail())
     }
 }
 
@@ -82,7 +54,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::Internal(format!("the request failed: {e}")))?
+        .map_err(|e| FrontError::Internal(format!("the request failed: {e}")))?
 }
 
 /// A JSON request body whose rejections (malformed JSON, a wrong field type) answer in the
@@ -95,7 +67,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Body(value)),
-            Err(rejection) => Err(ApiError::Invalid(rejection.body_text())),
+            Err(rejection) => Err(FrontError::Invalid(rejection.body_text()).into()),
         }
     }
 }

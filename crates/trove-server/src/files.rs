@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 use trove_core::api::ServedFile;
+use trove_front::files::{FILE_CSP, THUMBNAIL_TYPE, safe_type};
+use trove_front::{FrontError, item_id};
 
 use crate::AppState;
-use crate::api::item_id;
-use crate::error::{ApiError, ApiResult, blocking};
+use crate::error::{ApiResult, blocking};
 
 pub async fn thumbnail(
     State(state): State<Arc<AppState>>,
@@ -22,9 +23,9 @@ pub async fn thumbnail(
     let file = served(&state, &id).await?;
     let thumb = file
         .thumbnail
-        .ok_or_else(|| ApiError::NotFound(format!("item {id} has no thumbnail")))?;
+        .ok_or_else(|| FrontError::NotFound(format!("item {id} has no thumbnail")))?;
     let bytes = read(&thumb).await?;
-    Ok(reply(bytes, "image/jpeg"))
+    Ok(reply(bytes, THUMBNAIL_TYPE))
 }
 
 /// Streamed from disk, with Range requests (a large photo or PDF need not be read whole).
@@ -38,28 +39,15 @@ pub async fn original(
     let response = ServeFile::new_with_mime(&file.path, &mime)
         .oneshot(request)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| FrontError::Internal(e.to_string()))?;
     if response.status() == StatusCode::NOT_FOUND {
-        return Err(ApiError::NotFound(format!(
-            "{} cannot be read now",
-            file.path.display()
-        )));
+        return Err(
+            FrontError::NotFound(format!("{} cannot be read now", file.path.display())).into(),
+        );
     }
     let (mut parts, body) = response.into_parts();
     protect(&mut parts.headers);
     Ok(Response::from_parts(parts, Body::new(body)))
-}
-
-/// Served as what it is, but never as a page of this origin: an HTML or SVG note must not run
-/// scripts with the page's cookie.
-fn safe_type(path: &std::path::Path) -> mime_guess::Mime {
-    let guessed = mime_guess::from_path(path).first_or_octet_stream();
-    match guessed.type_() {
-        mime_guess::mime::IMAGE if guessed.subtype() != "svg" => guessed,
-        mime_guess::mime::TEXT => mime_guess::mime::TEXT_PLAIN_UTF_8,
-        _ if guessed.subtype() == "pdf" => guessed,
-        _ => mime_guess::mime::APPLICATION_OCTET_STREAM,
-    }
 }
 
 fn protect(headers: &mut HeaderMap) {
@@ -77,25 +65,16 @@ fn protect(headers: &mut HeaderMap) {
     );
 }
 
-/// What a served file may do if a browser renders it: nothing but show itself.
-const FILE_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
-
 async fn served(state: &Arc<AppState>, id: &str) -> ApiResult<ServedFile> {
     let id = item_id(id)?;
     let state = state.clone();
-    blocking(move || {
-        state
-            .library
-            .served_file(id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no indexed file with id {id}")))
-    })
-    .await
+    blocking(move || Ok(state.front.served(id)?)).await
 }
 
 async fn read(path: &std::path::Path) -> ApiResult<Vec<u8>> {
-    tokio::fs::read(path)
-        .await
-        .map_err(|e| ApiError::NotFound(format!("{} cannot be read now: {e}", path.display())))
+    tokio::fs::read(path).await.map_err(|e| {
+        FrontError::NotFound(format!("{} cannot be read now: {e}", path.display())).into()
+    })
 }
 
 fn reply(bytes: Vec<u8>, mime: &'static str) -> Response {

@@ -1,8 +1,7 @@
-//! `trove serve`: the HTTP face of the [`Library`] facade for the web UI, on loopback only.
+//! `trove serve`: the HTTP face of Trove's UI ([`Front`]) for the web UI, on loopback only.
 //!
-//! Everything the UI can do is a thin handler over the facade ([`api`]); files are served by
-//! item id only ([`files`]); photos dropped into the UI are kept in memory for searching by
-//! ([`uploads`]); the background service's events are streamed to every open page
+//! Every API route is a thin handler over one [`Front`] call ([`api`]); files are served by
+//! item id only ([`files`]); the background service's events are streamed to every open page
 //! ([`events`]); every request must carry the per-launch token ([`auth`]); the built UI is
 //! compiled into the binary ([`assets`]). The engine is blocking (SQLite, Candle), so handlers
 //! run it on tokio's blocking pool.
@@ -14,53 +13,38 @@ mod error;
 mod events;
 mod files;
 mod serve;
-mod settings;
-pub mod types;
-mod uploads;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use trove_core::Library;
-use trove_core::service::{Service, ServiceEvent};
+use trove_front::{Front, UPLOAD_LIMIT};
 
-pub use auth::new_token;
 pub use error::ApiError;
-pub use events::Hub;
 pub use serve::{DEFAULT_PORT, Listening, ServeError, ServeOptions, serve};
+pub use trove_front::{Hub, new_token};
 
 /// What handlers share.
 pub struct AppState {
-    pub library: Arc<Library>,
+    pub front: Front,
     /// The per-launch secret every request must show.
     pub token: String,
     /// The cookie that carries the token after the first load: named after the port, because
     /// browsers share cookies between ports of one host.
     pub cookie: String,
-    pub hub: Arc<Hub>,
-    pub uploads: uploads::Uploads,
-    /// The settings file the settings screen edits, when there is one.
-    pub settings_path: Option<PathBuf>,
 }
 
 impl AppState {
-    pub fn new(library: Arc<Library>, token: String, port: u16, hub: Arc<Hub>) -> AppState {
+    pub fn new(front: Front, token: String, port: u16) -> AppState {
         AppState {
-            library,
+            front,
             token,
             cookie: format!("trove_{port}"),
-            hub,
-            uploads: uploads::Uploads::default(),
-            settings_path: trove_core::config::settings_path(),
         }
     }
 }
 
-/// Largest photo accepted for "search by this photo".
-pub const UPLOAD_LIMIT: usize = 32 << 20;
 /// Largest JSON body of any other request.
 const JSON_LIMIT: usize = 1 << 20;
 
@@ -74,7 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/similar/{id}", get(api::similar))
         .route(
             "/uploads",
-            post(uploads::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(api::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/items/{id}", get(api::item))
         .route("/items/{id}/thumbnail", get(files::thumbnail))
@@ -85,7 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/failed", get(api::failed))
         .route("/models", get(api::models))
-        .route("/settings", get(settings::get).put(settings::put))
+        .route("/settings", get(api::settings).put(api::save_settings))
         .route("/pause", post(api::pause))
         .route("/resume", post(api::resume))
         .fallback(api::not_found)
@@ -98,27 +82,4 @@ pub fn router(state: Arc<AppState>) -> Router {
             auth::require_token,
         ))
         .with_state(state)
-}
-
-/// Starts the engine service (watcher and indexing) in the background, its events going to
-/// `hub` (and to `also`, the CLI's printer). `Ok(None)` when another process already keeps
-/// this library up to date: the UI then reads and hands work over to it.
-pub fn start_service(
-    library: &Arc<Library>,
-    dirs: &[PathBuf],
-    hub: Arc<Hub>,
-    mut also: impl FnMut(&ServiceEvent) + Send + 'static,
-) -> trove_core::Result<Option<Service>> {
-    let on_event = Box::new(move |event: &ServiceEvent| {
-        hub.publish(event);
-        also(event);
-    });
-    match library.start_service(dirs, on_event) {
-        Ok(service) => Ok(Some(service)),
-        Err(trove_core::Error::Busy { holder, .. }) => {
-            tracing::info!("not indexing here: {holder}");
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
 }

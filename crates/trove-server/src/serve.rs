@@ -9,7 +9,9 @@ use std::time::Duration;
 use trove_core::Library;
 use trove_core::service::ServiceEvent;
 
-use crate::{AppState, Hub, router, start_service};
+use trove_front::{Front, Hub};
+
+use crate::{AppState, router};
 
 /// The port tried first: a fixed one keeps the address (and its history) the same from one
 /// launch to the next. When it is taken, any free port is used.
@@ -55,13 +57,10 @@ pub fn serve(
     let listener = bind(options.port)?;
     let port = listener.local_addr()?.port();
     let hub = Arc::new(Hub::default());
-    let service = start_service(&library, &options.dirs, hub.clone(), on_event)?;
-    if service.is_none() && !options.dirs.is_empty() {
-        library.hand_over(&options.dirs)?;
-    }
-    hub.set_running_here(service.is_some());
+    let front = Front::new(library, hub.clone());
+    let service = front.start_service(&options.dirs, on_event)?;
     let token = crate::new_token();
-    let state = Arc::new(AppState::new(library, token.clone(), port, hub.clone()));
+    let state = Arc::new(AppState::new(front, token.clone(), port));
     on_listening(&Listening {
         url: format!("http://127.0.0.1:{port}/?token={token}"),
         port,

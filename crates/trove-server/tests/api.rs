@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use trove_core::{Library, Settings};
+use trove_front::Front;
 use trove_server::{AppState, Hub, router};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
@@ -55,8 +56,9 @@ fn fixture() -> Fixture {
     library
         .index(std::slice::from_ref(&files), &mut |_| {})
         .unwrap();
-    let mut state = AppState::new(library, TOKEN.into(), 0, Arc::new(Hub::default()));
-    state.settings_path = Some(tmp.path().join("config.toml"));
+    let mut front = Front::new(library, Arc::new(Hub::default()));
+    front.settings_path = Some(tmp.path().join("config.toml"));
+    let state = AppState::new(front, TOKEN.into(), 0);
     let state = Arc::new(state);
     Fixture {
         _tmp: tmp,
@@ -273,7 +275,7 @@ async fn a_dropped_photo_finds_similar_photos_and_related_notes_and_is_never_a_p
         .await;
     assert_eq!(fake.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let huge = f
-        .send(upload(vec![0; trove_server::UPLOAD_LIMIT + 1], "image/png"))
+        .send(upload(vec![0; trove_front::UPLOAD_LIMIT + 1], "image/png"))
         .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
@@ -339,6 +341,23 @@ async fn files_are_served_by_id_and_nothing_else_is() {
             !String::from_utf8_lossy(&answer.body).contains("root:"),
             "{uri}"
         );
+    }
+
+    // A row whose path was made to point outside its folder (a tampered or damaged
+    // database) is not served: only files inside the library's folders ever are.
+    let db = rusqlite::Connection::open(f._tmp.path().join("library/library.db")).unwrap();
+    for outside in [
+        "/etc/passwd",
+        &format!("{}/../../../etc/passwd", f.files.display()),
+    ] {
+        db.execute(
+            "UPDATE files SET path = ?1 WHERE id = ?2",
+            rusqlite::params![outside.as_bytes(), note],
+        )
+        .unwrap();
+        let answer = f.get(&format!("/api/items/{note}/original")).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{outside}");
+        assert!(!String::from_utf8_lossy(&answer.body).contains("root:"));
     }
 }
 
@@ -416,7 +435,7 @@ async fn settings_are_saved_to_the_settings_file() {
     assert_eq!(saved.json()["device"], "cpu");
     assert_eq!(saved.json()["threads"], 2);
     assert_eq!(saved.json()["restart_needed"], true);
-    let path = f.state.settings_path.clone().unwrap();
+    let path = f.state.front.settings_path.clone().unwrap();
     let settings = Settings::load_from(&path).unwrap();
     assert_eq!(settings.index.threads, Some(2));
     let bad = f
@@ -437,6 +456,7 @@ async fn the_service_events_reach_the_page_as_server_sent_events() {
         "text/event-stream"
     );
     f.state
+        .front
         .hub
         .publish(&trove_core::service::ServiceEvent::Paused);
     let mut body = response.into_body();
@@ -446,6 +466,6 @@ async fn the_service_events_reach_the_page_as_server_sent_events() {
     assert!(text.contains(r#"data: {"event":"paused"}"#), "{text}");
 
     // Closing the hub (at shutdown) ends the stream.
-    f.state.hub.close();
+    f.state.front.hub.close();
     assert!(body.frame().await.is_none());
 }

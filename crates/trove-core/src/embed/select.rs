@@ -19,16 +19,58 @@ use super::models::{self, ModelSpec, Role};
 pub struct ModelSettings {
     /// Bridge model id from the registry, or "none" for no bridge model.
     pub model: Option<String>,
-    /// A bridge model folder in the hub's layout (wins over `model`; the CLI fills it from
-    /// `TROVE_MODEL_DIR` when no flag names a bridge model).
+    /// A bridge model folder in the hub's layout (wins over `model`; `TROVE_MODEL_DIR` stands
+    /// in for it when no flag names a bridge model: [`ModelChoice::or_from_env`]).
     pub model_dir: Option<PathBuf>,
     /// Text model id from the registry, or "none".
     pub text_model: Option<String>,
-    /// A text model folder (the CLI: `TROVE_TEXT_MODEL_DIR`).
+    /// A text model folder (`TROVE_TEXT_MODEL_DIR`, likewise).
     pub text_model_dir: Option<PathBuf>,
     pub device: DeviceChoice,
     /// Never touch the network (also `HF_HUB_OFFLINE=1`).
     pub offline: bool,
+}
+
+/// Models chosen for one run, outside the settings file (flags; the environment for a role no
+/// flag names): a role chosen here replaces the file's choice for that role.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelChoice {
+    pub model: Option<String>,
+    pub model_dir: Option<PathBuf>,
+    pub text_model: Option<String>,
+    pub text_model_dir: Option<PathBuf>,
+}
+
+impl ModelChoice {
+    /// `TROVE_MODEL_DIR` and `TROVE_TEXT_MODEL_DIR` stand in for a role not chosen yet.
+    pub fn or_from_env(mut self) -> ModelChoice {
+        let env_dir = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        if self.model.is_none() && self.model_dir.is_none() {
+            self.model_dir = env_dir("TROVE_MODEL_DIR");
+        }
+        if self.text_model.is_none() && self.text_model_dir.is_none() {
+            self.text_model_dir = env_dir("TROVE_TEXT_MODEL_DIR");
+        }
+        self
+    }
+}
+
+impl ModelSettings {
+    /// Applies a run's choice over the settings file's.
+    pub fn choose(&mut self, choice: &ModelChoice) {
+        if choice.model.is_some() || choice.model_dir.is_some() {
+            self.model = choice.model.clone();
+            self.model_dir = choice.model_dir.clone();
+        }
+        if choice.text_model.is_some() || choice.text_model_dir.is_some() {
+            self.text_model = choice.text_model.clone();
+            self.text_model_dir = choice.text_model_dir.clone();
+        }
+    }
 }
 
 /// One role's choice, resolved against the registry.

@@ -129,25 +129,41 @@ pub fn file_by_path(conn: &Connection, path: &std::path::Path) -> Result<Option<
 }
 
 /// The file behind an id, for serving its bytes: its path and thumbnail (when one was made),
-/// if it is indexed (not missing, failed or pending).
+/// if it is indexed (not missing, failed or pending) and its path lies inside its root. The
+/// scan never records anything else, so a path outside the roots means the database was
+/// tampered with or damaged: it is refused (and logged), not served, since hosts hand these
+/// files to a page.
 pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option<ServedFile>> {
     let row = conn
         .query_row(
-            "SELECT f.path, c.thumbnail, c.hash FROM files f
+            "SELECT f.path, r.path, c.thumbnail, c.hash FROM files f
+             JOIN roots r ON r.id = f.root_id
              LEFT JOIN contents c ON c.id = f.content_id
              WHERE f.id = ?1 AND f.state = 'indexed'",
             [id],
             |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, Option<bool>>(1)?,
-                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<bool>>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
                 ))
             },
         )
         .optional()?;
-    Ok(row.map(|(path, thumb, hash)| ServedFile {
-        path: paths::from_bytes(&path),
+    let Some((path, root, thumb, hash)) = row else {
+        return Ok(None);
+    };
+    let path = paths::from_bytes(&path);
+    if !paths::inside(&path, &paths::from_bytes(&root)) {
+        tracing::warn!(
+            "file {id} is recorded at {}, outside its folder: not served",
+            path.display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(ServedFile {
+        path,
         thumbnail: match (thumb, hash) {
             (Some(true), Some(hash)) => Some(layout.thumbnail(&hash)),
             _ => None,

@@ -1,6 +1,6 @@
 //! The web UI's API types (`ui/src/lib/api/types.ts`) are generated from the Rust types with
 //! ts-rs, never written by hand. This test fails when the committed file differs from what the
-//! Rust types generate now; `TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types`
+//! Rust types generate now; `TROVE_UPDATE_TYPES=1 cargo test -p trove-front --test types`
 //! writes it anew.
 
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ use trove_core::pipeline::Processed;
 use trove_core::reconcile::Changes;
 use trove_core::scan::Skipped;
 use trove_core::service::{Activity, ServiceEvent, ServiceState, WatchedRoot};
-use trove_server::types::*;
+use trove_front::types::*;
 use ts_rs::{Config, TS};
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/lib/api/types.ts");
@@ -72,7 +72,7 @@ fn generate() -> String {
         WatchedRoot,
         Activity,
         DownloadEvent,
-        // The server's own.
+        // The UI's own (trove-front).
         Running,
         ServiceView,
         Upload,
@@ -88,8 +88,8 @@ fn generate() -> String {
     );
     let names: BTreeSet<&str> = types.iter().map(|(n, _, _)| n.as_str()).collect();
     let mut out = String::from(
-        "// Generated from the Rust types by ts-rs (crates/trove-server/tests/types.rs): do not edit.\n\
-         // Regenerate: TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types\n",
+        "// Generated from the Rust types by ts-rs (crates/trove-front/tests/types.rs): do not edit.\n\
+         // Regenerate: TROVE_UPDATE_TYPES=1 cargo test -p trove-front --test types\n",
     );
     for (name, decl, deps) in &types {
         for dep in deps {
@@ -116,6 +116,6 @@ fn the_ui_types_match_the_rust_types() {
     assert!(
         committed == generated,
         "ui/src/lib/api/types.ts is out of date with the Rust types; regenerate it with\n  \
-         TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types\n(and adapt the UI)"
+         TROVE_UPDATE_TYPES=1 cargo test -p trove-front --test types\n(and adapt the UI)"
     );
 }

@@ -1,4 +1,4 @@
-//! The server's own request and response types (the facade's are in
+//! The UI's own request and response types beyond the facade's (which are in
 //! `trove_core::api::types`); the UI's TypeScript types are generated from both.
 
 use serde::{Deserialize, Serialize};

@@ -3,48 +3,34 @@
 //! next time Trove starts, since the running service has loaded its models already.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::Json;
-use axum::extract::State;
 use trove_core::Settings;
 use trove_core::embed::DeviceChoice;
 use trove_core::embed::models;
 
-use crate::AppState;
-use crate::error::{ApiError, ApiResult, Body, blocking};
 use crate::types::{ModelChoice, SettingsUpdate, SettingsView};
+use crate::{Front, FrontError, FrontResult};
 
-/// Set once this server saved a change it is not running with.
+/// Set once this process saved a change it is not running with.
 static SAVED: AtomicBool = AtomicBool::new(false);
 
-pub async fn get(State(state): State<Arc<AppState>>) -> ApiResult<Json<SettingsView>> {
-    blocking(move || Ok(Json(view(&state)?))).await
+pub fn update(front: &Front, update: &SettingsUpdate) -> FrontResult<SettingsView> {
+    let path = front.settings_path.as_deref().ok_or_else(|| {
+        FrontError::Invalid("there is no settings file on this system (no home folder)".into())
+    })?;
+    if save(path, update)? {
+        SAVED.store(true, Ordering::SeqCst);
+    }
+    view(front)
 }
 
-pub async fn put(
-    State(state): State<Arc<AppState>>,
-    Body(update): Body<SettingsUpdate>,
-) -> ApiResult<Json<SettingsView>> {
-    blocking(move || {
-        let path = state.settings_path.as_deref().ok_or_else(|| {
-            ApiError::Invalid("there is no settings file on this system (no home folder)".into())
-        })?;
-        if save(path, &update)? {
-            SAVED.store(true, Ordering::SeqCst);
-        }
-        Ok(Json(view(&state)?))
-    })
-    .await
-}
-
-fn view(state: &AppState) -> ApiResult<SettingsView> {
-    let saved = match &state.settings_path {
+pub fn view(front: &Front) -> FrontResult<SettingsView> {
+    let saved = match &front.settings_path {
         Some(path) => Settings::load_from(path)?,
         None => Settings::default(),
     };
-    let installed: Vec<String> = state
+    let installed: Vec<String> = front
         .library
         .models()?
         .into_iter()
@@ -52,7 +38,7 @@ fn view(state: &AppState) -> ApiResult<SettingsView> {
         .map(|m| m.id)
         .collect();
     Ok(SettingsView {
-        path: state
+        path: front
             .settings_path
             .as_deref()
             .map(trove_core::paths::display),
@@ -79,12 +65,12 @@ fn view(state: &AppState) -> ApiResult<SettingsView> {
 }
 
 /// Writes the update into the settings file; true when something changed.
-fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
+fn save(path: &Path, update: &SettingsUpdate) -> FrontResult<bool> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
-            return Err(ApiError::Internal(format!(
+            return Err(FrontError::Internal(format!(
                 "cannot read {}: {e}",
                 path.display()
             )));
@@ -92,7 +78,7 @@ fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
     };
     let mut table: toml::Table = text
         .parse()
-        .map_err(|e| ApiError::Invalid(format!("{} is not valid TOML: {e}", path.display())))?;
+        .map_err(|e| FrontError::Invalid(format!("{} is not valid TOML: {e}", path.display())))?;
     let before = table.clone();
     for (wanted, key, role) in [
         (&update.model, "model", models::Role::Bridge),
@@ -106,7 +92,7 @@ fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
         let choice = DeviceChoice::parse(device)
             .filter(|d| DeviceChoice::built().contains(d))
             .ok_or_else(|| {
-                ApiError::Invalid(format!("this build cannot run models on {device:?}"))
+                FrontError::Invalid(format!("this build cannot run models on {device:?}"))
             })?;
         let value = (choice != DeviceChoice::Auto).then(|| choice.as_str().into());
         set(&mut table, "models", "device", value);
@@ -118,16 +104,16 @@ fn save(path: &Path, update: &SettingsUpdate) -> ApiResult<bool> {
     if table == before {
         return Ok(false);
     }
-    let text = toml::to_string(&table).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let text = toml::to_string(&table).map_err(|e| FrontError::Internal(e.to_string()))?;
     // What the engine would load must load: a bad edit is refused before it is written.
     toml::from_str::<Settings>(&text)
-        .map_err(|e| ApiError::Invalid(format!("these settings are not valid: {e}")))?;
+        .map_err(|e| FrontError::Invalid(format!("these settings are not valid: {e}")))?;
     write_atomically(path, &text)?;
     Ok(true)
 }
 
 /// A registry id for `role` or "none"; empty: the default (the key is removed).
-fn model_id(id: &str, role: models::Role) -> ApiResult<Option<toml::Value>> {
+fn model_id(id: &str, role: models::Role) -> FrontResult<Option<toml::Value>> {
     let id = id.trim();
     if id.is_empty() {
         return Ok(None);
@@ -135,7 +121,7 @@ fn model_id(id: &str, role: models::Role) -> ApiResult<Option<toml::Value>> {
     if id == "none" || models::find(id).is_some_and(|m| m.role == role) {
         return Ok(Some(id.into()));
     }
-    Err(ApiError::Invalid(format!(
+    Err(FrontError::Invalid(format!(
         "{id:?} is not a {} model; choose one of: {}",
         role.as_str(),
         models::ids(role).join(", ")
@@ -161,9 +147,9 @@ fn set(table: &mut toml::Table, section: &str, key: &str, value: Option<toml::Va
 }
 
 /// Writes the settings file whole: a crash never leaves half of it.
-fn write_atomically(path: &Path, text: &str) -> ApiResult<()> {
+fn write_atomically(path: &Path, text: &str) -> FrontResult<()> {
     let fail =
-        |e: std::io::Error| ApiError::Internal(format!("cannot save {}: {e}", path.display()));
+        |e: std::io::Error| FrontError::Internal(format!("cannot save {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
