@@ -9,6 +9,7 @@ import type {
   ServiceEvent,
   ServiceView,
   Status,
+  Upload,
 } from './api/types';
 import { Latest, debounce } from './latest';
 import { describe } from './transport/errors';
@@ -177,6 +178,14 @@ export class App {
     }
   }
 
+  /** Searches like a photo the host already keeps (dropped on the desktop window). */
+  searchByUpload(upload: Upload, name: string): void {
+    if (this.photo?.preview?.startsWith('blob:')) URL.revokeObjectURL(this.photo.preview);
+    const like = `upload:${upload.id}`;
+    this.photo = { like, preview: this.transport.uploadUrl(upload.id), name };
+    this.set({ like, q: '', open: null, all: false });
+  }
+
   clearPhoto(): void {
     if (this.photo?.preview?.startsWith('blob:')) URL.revokeObjectURL(this.photo.preview);
     this.photo = null;
@@ -263,5 +272,6 @@ function photoOf(like: string, current: QueryPhoto | null, transport: Transport)
   if (Number.isInteger(id) && id > 0) {
     return { like, preview: transport.thumbnailUrl(id), name: `photo ${id}` };
   }
-  return { like, preview: null, name: 'Dropped photo' };
+  const upload = like.startsWith('upload:') ? transport.uploadUrl(like.slice('upload:'.length)) : null;
+  return { like, preview: upload, name: 'Dropped photo' };
 }

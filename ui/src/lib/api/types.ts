@@ -1,5 +1,5 @@
-// Generated from the Rust types by ts-rs (crates/trove-server/tests/types.rs): do not edit.
-// Regenerate: TROVE_UPDATE_TYPES=1 cargo test -p trove-server --test types
+// Generated from the Rust types by ts-rs (crates/trove-front/tests/types.rs): do not edit.
+// Regenerate: TROVE_UPDATE_TYPES=1 cargo test -p trove-front --test types
 
 export type SearchRequest = { query?: string, kind?: Kind, 
 /**

@@ -18,12 +18,12 @@ import type {
   Upload,
 } from '../api/types';
 import { TroveError, fromResponse } from './errors';
-import type { Transport } from './types';
+import type { HostEvent, Transport } from './types';
 
 type Fetch = typeof fetch;
 
 export class HttpTransport implements Transport {
-  readonly capabilities = { open: false, reveal: false, pickFolder: false };
+  readonly capabilities = { open: false, reveal: false, pickFolder: false, autostart: false, nativeDrop: false };
   private readonly base: string;
   private readonly fetcher: Fetch;
   /** Called on a 401: the key is missing or from another launch. */
@@ -70,6 +70,8 @@ export class HttpTransport implements Transport {
   item = (id: number) => this.call<ItemDetails>('GET', `/items/${id}`);
   thumbnailUrl = (id: number) => `${this.base}/api/items/${id}/thumbnail`;
   originalUrl = (id: number) => `${this.base}/api/items/${id}/original`;
+  // The page shows an uploaded photo from its own bytes.
+  uploadUrl = (_id: string) => null;
   roots = () => this.call<RootInfo[]>('GET', '/roots');
   addRoot = (path: string) => this.call<RootsChange>('POST', '/roots', { path });
   removeRoot = (path: string) =>
@@ -99,11 +101,27 @@ export class HttpTransport implements Transport {
     return () => source.close();
   }
 
+  hostEvents(_on: (event: HostEvent) => void): () => void {
+    return () => {};
+  }
+
   async open(_id: number): Promise<void> {
     throw new TroveError('unsupported', 'Opening files is available in the desktop app');
   }
 
   async reveal(_id: number): Promise<void> {
     throw new TroveError('unsupported', 'Showing files in their folder is available in the desktop app');
+  }
+
+  async pickFolder(): Promise<string | null> {
+    throw new TroveError('unsupported', 'The folder picker is available in the desktop app');
+  }
+
+  async autostart(): Promise<boolean> {
+    return false;
+  }
+
+  async setAutostart(_enabled: boolean): Promise<boolean> {
+    throw new TroveError('unsupported', 'Starting at login is available in the desktop app');
   }
 }

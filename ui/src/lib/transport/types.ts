@@ -1,5 +1,6 @@
 // One interface for everything the UI asks of Trove. The browser talks HTTP to `trove serve`
-// (./http.ts); the desktop app will talk Tauri IPC. Nothing else in the UI calls fetch.
+// (./http.ts); the desktop app talks Tauri's IPC to its commands (./tauri.ts). Nothing else in
+// the UI calls fetch or invoke.
 
 import type {
   FailedFile,
@@ -17,6 +18,7 @@ import type {
   Status,
   Upload,
 } from '../api/types';
+import type { DesktopEvent } from './commands';
 
 /** What the host can do beyond the API: a browser page cannot open files or pick folders. */
 export interface Capabilities {
@@ -26,7 +28,15 @@ export interface Capabilities {
   reveal: boolean;
   /** A native folder picker. */
   pickFolder: boolean;
+  /** Start Trove when the user logs in. */
+  autostart: boolean;
+  /** Files dragged from the file manager arrive as native events (not as HTML drops). */
+  nativeDrop: boolean;
 }
+
+/** What only a desktop host tells the page: native drag and drop, the global shortcut
+ * (generated from the app's Rust type). */
+export type HostEvent = DesktopEvent;
 
 export interface Transport {
   readonly capabilities: Capabilities;
@@ -38,6 +48,8 @@ export interface Transport {
   item(id: number): Promise<ItemDetails>;
   thumbnailUrl(id: number): string;
   originalUrl(id: number): string;
+  /** Where a kept upload can be shown from, when the page does not hold its bytes itself. */
+  uploadUrl(id: string): string | null;
   roots(): Promise<RootInfo[]>;
   addRoot(path: string): Promise<RootsChange>;
   removeRoot(path: string): Promise<RootsChange>;
@@ -49,6 +61,12 @@ export interface Transport {
   resume(): Promise<Paused>;
   /** Follows the service's events; `resync` runs when some were missed. Returns a stop function. */
   events(on: (event: ServiceEvent) => void, resync: () => void): () => void;
+  /** Follows the host's own events (nothing in a browser). Returns a stop function. */
+  hostEvents(on: (event: HostEvent) => void): () => void;
   open(id: number): Promise<void>;
   reveal(id: number): Promise<void>;
+  /** The native folder picker: the chosen folder, or null when cancelled. */
+  pickFolder(): Promise<string | null>;
+  autostart(): Promise<boolean>;
+  setAutostart(enabled: boolean): Promise<boolean>;
 }
