@@ -13,6 +13,8 @@ pub mod events;
 mod permitted;
 pub mod protocol;
 mod service;
+#[cfg(test)]
+mod testing;
 mod tray;
 mod window;
 

@@ -79,25 +79,10 @@ fn toggle_pause(app: &AppHandle) {
 impl Tray {
     /// Follows one service event.
     pub fn follow(&self, event: &ServiceEvent) {
-        let status = match event {
-            ServiceEvent::Progress(activity) => {
-                Some(format!("Indexing {} of {}", activity.done, activity.total))
-            }
-            ServiceEvent::Idle { counts, .. } => Some(format!(
-                "Up to date: {} photos, {} notes",
-                counts.photos, counts.notes
-            )),
-            ServiceEvent::Paused => {
-                self.set_toggle(true);
-                Some("Indexing paused".to_string())
-            }
-            ServiceEvent::Resumed => {
-                self.set_toggle(false);
-                Some("Indexing resumed".to_string())
-            }
-            ServiceEvent::Problem { message } => Some(format!("Problem: {message}")),
-            _ => None,
-        };
+        let (status, paused) = said(event);
+        if let Some(paused) = paused {
+            let _ = self.toggle.set_text(toggle_text(paused));
+        }
         if let Some(status) = status {
             self.set_status(&status);
         }
@@ -105,10 +90,76 @@ impl Tray {
 
     pub fn set_status(&self, text: &str) {
         let _ = self.status.set_text(text);
-        let _ = self.icon.set_tooltip(Some(format!("Trove — {text}")));
+        let _ = self.icon.set_tooltip(Some(format!("Trove: {text}")));
     }
+}
 
-    fn set_toggle(&self, paused: bool) {
-        let _ = self.toggle.set_text(toggle_text(paused));
+/// What the tray says of an event: its status line, and whether indexing is paused now.
+fn said(event: &ServiceEvent) -> (Option<String>, Option<bool>) {
+    match event {
+        ServiceEvent::Progress(activity) => (
+            Some(format!(
+                "{} {} of {}",
+                if activity.phase == "embedding" {
+                    "Embedding"
+                } else {
+                    "Indexing"
+                },
+                activity.done,
+                activity.total
+            )),
+            None,
+        ),
+        ServiceEvent::Idle { counts, .. } => (
+            Some(format!(
+                "Up to date: {} photos, {} notes",
+                counts.photos, counts.notes
+            )),
+            None,
+        ),
+        ServiceEvent::Paused => (Some("Indexing paused".into()), Some(true)),
+        ServiceEvent::Resumed => (Some("Indexing resumed".into()), Some(false)),
+        ServiceEvent::Problem { message } => (Some(format!("Problem: {message}")), None),
+        _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trove_core::api::Counts;
+    use trove_core::pipeline::Processed;
+    use trove_core::service::Activity;
+
+    use super::*;
+
+    #[test]
+    fn the_tray_says_what_indexing_does() {
+        let progress = ServiceEvent::Progress(Activity {
+            phase: "indexing",
+            done: 120,
+            total: 400,
+            rate: 9.5,
+            eta_secs: Some(29),
+            current: None,
+            failed: 0,
+        });
+        assert_eq!(said(&progress).0.as_deref(), Some("Indexing 120 of 400"));
+        let idle = ServiceEvent::Idle {
+            totals: Processed::default(),
+            counts: Counts {
+                photos: 3,
+                notes: 2,
+                ..Counts::default()
+            },
+        };
+        assert_eq!(
+            said(&idle).0.as_deref(),
+            Some("Up to date: 3 photos, 2 notes")
+        );
+        assert_eq!(said(&ServiceEvent::Paused).1, Some(true));
+        assert_eq!(said(&ServiceEvent::Resumed).1, Some(false));
+        assert_eq!(toggle_text(true), "Resume indexing");
+        let models = ServiceEvent::Models { models: vec![] };
+        assert_eq!(said(&models), (None, None));
     }
 }

@@ -78,3 +78,39 @@ pub fn emit(app: &AppHandle, event: DesktopEvent) {
         tracing::warn!("cannot tell the window: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::testing::{FIXTURES, front};
+
+    #[test]
+    fn the_first_photo_dropped_is_kept_to_search_by_and_anything_else_refused_with_why() {
+        let (tmp, front) = front();
+        let photo = Path::new(FIXTURES).join("synthetic/heldout/0003.png");
+        let note = tmp.path().join("files/note.md");
+        match dropped(&front, &[note.clone(), photo.clone()]) {
+            DesktopEvent::Dropped { upload, name } => {
+                assert_eq!(name, "0003.png");
+                assert_eq!(upload.format, "png");
+                assert!(front.uploads.get(&upload.id).is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        for paths in [vec![note], vec![tmp.path().join("files")], vec![]] {
+            let DesktopEvent::DropRefused { message } = dropped(&front, &paths) else {
+                panic!("{paths:?} was taken");
+            };
+            assert!(message.starts_with("Drop a photo"), "{message}");
+        }
+        // Named a photo but is not one: the decoder's reason, with the name.
+        let fake = tmp.path().join("fake.jpg");
+        std::fs::write(&fake, "not a photo").unwrap();
+        let DesktopEvent::DropRefused { message } = dropped(&front, &[fake]) else {
+            panic!("a fake photo was taken");
+        };
+        assert!(message.starts_with("fake.jpg: "), "{message}");
+    }
+}

@@ -1,0 +1,96 @@
+// The desktop app under test: the real `trove-desktop` on a fixture library, started by
+// tauri-driver (which drives WebKitWebDriver) on the virtual display the test script made.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LibraryDir, REPO } from '../e2e/fixtures';
+import { Session } from './webdriver';
+
+export const SCREENSHOTS = join(fileURLToPath(new URL('.', import.meta.url)), 'screenshots');
+
+const target = () => process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '/root', '.cache/trove-target');
+
+/** The app binary: TROVE_DESKTOP_BIN, else the debug build. */
+export function desktopBin(): string {
+  return process.env.TROVE_DESKTOP_BIN ?? join(target(), 'debug/trove-desktop');
+}
+
+/** What a program needs to open a window on the test's display (and find its session bus). */
+export function displayEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS']) {
+    if (process.env[name]) env[name] = process.env[name];
+  }
+  return env;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Running {
+  session: Session;
+  driver: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the app on `dir`'s library through tauri-driver and waits for its window. */
+export async function startApp(dir: LibraryDir): Promise<Running> {
+  const driverBin = process.env.TAURI_DRIVER;
+  if (!driverBin) throw new Error('TAURI_DRIVER is not set: run these tests with scripts/test');
+  const port = await freePort();
+  const nativePort = await freePort();
+  // The app inherits this environment (through tauri-driver and WebKitWebDriver): the fixture
+  // library's settings, models and an isolated home.
+  const driver = spawn(
+    driverBin,
+    ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
+    { env: { ...dir.env(), ...displayEnv() }, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await fetch(`${base}/status`);
+      break;
+    } catch {
+      if (Date.now() > deadline || driver.exitCode !== null) throw new Error('tauri-driver did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const session = await Session.start(base, desktopBin(), ['--library', dir.library]);
+  return {
+    session,
+    driver,
+    stop: async () => {
+      await session.end().catch(() => {});
+      driver.kill('SIGTERM');
+    },
+  };
+}
+
+/** The webview's content, as WebKit renders it. */
+export async function screenshotWebview(session: Session, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  writeFileSync(join(SCREENSHOTS, `${name}.png`), await session.screenshot());
+}
+
+/** The whole virtual screen as the X server shows it: the real window, as a person sees it. */
+export function screenshotScreen(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  execFileSync('import', ['-window', 'root', file], { env: process.env });
+  return file;
+}
+
+export { REPO };
