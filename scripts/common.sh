@@ -105,3 +105,51 @@ build_ui() {
 ensure_chromium() {
     [ -x /usr/bin/chromium ] || apt_install chromium
 }
+
+# What building the desktop app (Tauri 2 on WebKitGTK) needs on Debian/Ubuntu.
+DESKTOP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
+    librsvg2-dev libsoup-3.0-dev libxdo-dev libssl-dev file)
+ensure_desktop_packages() {
+    if pkg-config --exists webkit2gtk-4.1 gtk+-3.0 ayatana-appindicator3-0.1 librsvg-2.0 libsoup-3.0 2>/dev/null \
+        && [ -e /usr/include/xdo.h ] && command -v file >/dev/null; then
+        return 0
+    fi
+    apt_install "${DESKTOP_BUILD_PACKAGES[@]}"
+}
+
+# What the desktop tests need: a virtual display (Xvfb) with a session bus, screenshots, window
+# tools, the WebKit WebDriver that tauri-driver drives, and rpm to read the .rpm.
+ensure_desktop_test_packages() {
+    local missing=()
+    command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+    command -v xwininfo >/dev/null || missing+=(x11-utils)
+    command -v xdotool >/dev/null || missing+=(xdotool)
+    command -v import >/dev/null || missing+=(imagemagick)
+    command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+    command -v dbus-run-session >/dev/null || missing+=(dbus)
+    command -v rpm >/dev/null || missing+=(rpm)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# tauri-driver (the WebDriver server for Tauri apps), built from crates.io once into a cache
+# outside the clone. 2.x: 3.0's alphas are for Tauri 3.
+TOOLS="${TROVE_TOOLS:-$HOME/.cache/trove-tools}"
+TAURI_DRIVER_VERSION="2.1.0"
+ensure_tauri_driver() {
+    if [ ! -x "$TOOLS/bin/tauri-driver" ] \
+        || ! grep -q "\"tauri-driver $TAURI_DRIVER_VERSION " "$TOOLS/.crates.toml" 2>/dev/null; then
+        echo "== cargo install tauri-driver $TAURI_DRIVER_VERSION (once, into $TOOLS)"
+        cargo install --quiet --locked --root "$TOOLS" --version "$TAURI_DRIVER_VERSION" tauri-driver
+    fi
+    export TAURI_DRIVER="$TOOLS/bin/tauri-driver"
+}
+
+# The Tauri command-line tool, from the UI's locked npm packages (builds the packages).
+tauri_cli() {
+    "$ROOT/ui/node_modules/.bin/tauri" "$@"
+}
+
+# Whether a graphical session is there to open a window in.
+have_display() {
+    [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = Darwin ]
+}
