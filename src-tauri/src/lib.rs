@@ -47,6 +47,11 @@ pub enum DesktopError {
     Tauri(#[from] tauri::Error),
 }
 
+/// What is remembered of the window: all but whether it was shown (at login it starts hidden).
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags =
+    tauri_plugin_window_state::StateFlags::all()
+        .difference(tauri_plugin_window_state::StateFlags::VISIBLE);
+
 /// The global shortcut that brings Trove up with the search field focused.
 const SUMMON: &str = "CommandOrControl+Shift+Space";
 
@@ -69,10 +74,7 @@ pub fn run(launch: Launch) -> Result<(), DesktopError> {
         }))
         .plugin(
             tauri_plugin_window_state::Builder::default()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::all()
-                        - tauri_plugin_window_state::StateFlags::VISIBLE,
-                )
+                .with_state_flags(WINDOW_STATE)
                 .build(),
         )
         .plugin(tauri_plugin_dialog::init())

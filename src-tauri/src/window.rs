@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tauri::{AppHandle, DragDropEvent, Emitter, Manager, Window, WindowEvent};
+use tauri_plugin_window_state::AppHandleExt;
 use trove_core::extract::Kind;
 use trove_front::Front;
 
@@ -27,6 +28,12 @@ pub fn on_event(window: &Window, event: &WindowEvent) {
         WindowEvent::CloseRequested { api, .. } if window.label() == MAIN => {
             // Closing the window leaves Trove indexing in the tray; "Quit" there ends it.
             api.prevent_close();
+            // The plugin writes the window's place only at a clean exit; a logout ends the app
+            // with a signal, so it is written now too (while the window is still shown: a
+            // hidden one has no place to read).
+            if let Err(e) = window.app_handle().save_window_state(crate::WINDOW_STATE) {
+                tracing::warn!("the window's place was not saved: {e}");
+            }
             let _ = window.hide();
         }
         WindowEvent::DragDrop(drop) => on_drop(window.app_handle(), drop),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/browser';
 import { type LibraryDir, fileOf, mainLibrary } from '../e2e/fixtures';
-import { type Running, desktopBin, displayEnv, screenshotScreen, screenshotWebview, startApp } from './app';
+import { type Running, desktopBin, displayEnv, screenshotWindow, screenshotWebview, startApp } from './app';
 import { Key } from './webdriver';
 
 let dir: LibraryDir;
@@ -62,7 +62,7 @@ describe('the desktop app', () => {
       expect(shown).toBeGreaterThan(0);
     });
     await screenshotWebview(app.session, 'desktop-results');
-    screenshotScreen('desktop-window');
+    screenshotWindow('desktop-window');
   });
 
   it('opens a result in the lightbox, and Escape closes it', async () => {
@@ -81,7 +81,7 @@ describe('the desktop app', () => {
     );
     expect(disabled).toEqual([false, false]);
     await screenshotWebview(app.session, 'desktop-lightbox');
-    screenshotScreen('desktop-window-lightbox');
+    screenshotWindow('desktop-window-lightbox');
     await app.session.press(Key.Escape);
     await eventually(async () =>
       expect(await app.session.run<boolean>(`return !document.querySelector('dialog[open]');`)).toBe(true),

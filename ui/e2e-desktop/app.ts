@@ -1,12 +1,12 @@
 // The desktop app under test: the real `trove-desktop` on a fixture library, started by
 // tauri-driver (which drives WebKitWebDriver) on the virtual display the test script made.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LibraryDir, REPO } from '../e2e/fixtures';
+import type { LibraryDir } from '../e2e/fixtures';
 import { Session } from './webdriver';
 
 export const SCREENSHOTS = join(fileURLToPath(new URL('.', import.meta.url)), 'screenshots');
@@ -85,12 +85,14 @@ export async function screenshotWebview(session: Session, name: string): Promise
   writeFileSync(join(SCREENSHOTS, `${name}.png`), await session.screenshot());
 }
 
-/** The whole virtual screen as the X server shows it: the real window, as a person sees it. */
-export function screenshotScreen(name: string): string {
+/** Trove's window as the X server shows it (a person's view of it, not the webview's), or
+ * the whole screen when no window is up. */
+export function screenshotWindow(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
-  execFileSync('import', ['-window', 'root', file], { env: process.env });
+  const found = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Trove$'], { encoding: 'utf8' });
+  const window = found.stdout.trim().split('\n')[0] || 'root';
+  execFileSync('import', ['-window', window, file], { env: process.env });
   return file;
 }
 
-export { REPO };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/browser';
 import { LibraryDir } from '../e2e/fixtures';
-import { displayEnv, screenshotScreen } from './app';
+import { displayEnv, screenshotWindow } from './app';
 
 const DEB = process.env.TROVE_DEB ?? '';
 const RPM = process.env.TROVE_RPM ?? '';
@@ -88,7 +88,7 @@ describe('the packages', () => {
     // It stays up (a crash after showing the window would end it here).
     await new Promise((r) => setTimeout(r, 5_000));
     expect(app.exitCode).toBeNull();
-    const shot = screenshotScreen('package-window');
+    const shot = screenshotWindow('package-window');
     expect(existsSync(shot)).toBe(true);
     // Its library was made where it was told, and it indexes nothing yet.
     expect(existsSync(join(dir.library, 'library.db'))).toBe(true);
