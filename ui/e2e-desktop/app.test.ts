@@ -3,7 +3,7 @@
 // first, a result opens the lightbox, and the window can do no more than its capability grants:
 // its own commands, files by id through `trove:`, no other origin, no eval.
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,16 @@ describe('the desktop app', () => {
     // The first goes on.
     expect(await app.session.title()).toBe('Trove');
     expect(await app.session.run<boolean>(`return document.visibilityState === 'visible';`)).toBe(true);
+  });
+
+  it('brings the search up from anywhere with the global shortcut', async () => {
+    await app.session.run(`document.activeElement?.blur();`);
+    expect(await app.session.run<string | undefined>(`return document.activeElement?.id;`)).not.toBe('q');
+    // Pressed on the display itself, as from another app: the grab is the system's.
+    execFileSync('xdotool', ['key', 'ctrl+shift+space'], { env: process.env });
+    await eventually(async () =>
+      expect(await app.session.run<string | undefined>(`return document.activeElement?.id;`)).toBe('q'),
+    );
   });
 
   it('serves files by id through trove: only; no file protocol, no other origin, no eval', async () => {
