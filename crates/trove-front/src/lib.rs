@@ -211,6 +211,23 @@ pub fn item_id(text: &str) -> FrontResult<i64> {
         .ok_or_else(|| FrontError::NotFound(format!("no item {text:?}")))
 }
 
+/// Keeps a file of the UI that is generated from Rust (its types, the desktop's command
+/// bindings) in step: with `TROVE_UPDATE_TYPES` set it writes `generated` to `file`, else it
+/// panics when the committed file differs, saying how to regenerate it (`how`). For the tests
+/// that own those files.
+pub fn check_generated(file: &str, generated: &str, how: &str) {
+    if std::env::var_os("TROVE_UPDATE_TYPES").is_some() {
+        std::fs::write(file, generated).unwrap_or_else(|e| panic!("cannot write {file}: {e}"));
+        return;
+    }
+    let committed = std::fs::read_to_string(file).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{file} is out of date with the Rust code; regenerate it with\n  \
+         TROVE_UPDATE_TYPES=1 {how}\n(and adapt the UI)"
+    );
+}
+
 /// 128 random bits, hex: the server's per-launch key, upload ids.
 pub fn new_token() -> String {
     use rand::Rng;

@@ -107,15 +107,5 @@ fn generate() -> String {
 
 #[test]
 fn the_ui_types_match_the_rust_types() {
-    let generated = generate();
-    if std::env::var_os("TROVE_UPDATE_TYPES").is_some() {
-        std::fs::write(FILE, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(FILE).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "ui/src/lib/api/types.ts is out of date with the Rust types; regenerate it with\n  \
-         TROVE_UPDATE_TYPES=1 cargo test -p trove-front --test types\n(and adapt the UI)"
-    );
+    trove_front::check_generated(FILE, &generate(), "cargo test -p trove-front --test types");
 }

@@ -109,17 +109,7 @@ fn camel(name: &str) -> String {
 
 #[test]
 fn bindings_match_the_commands() {
-    let generated = generate();
-    if std::env::var_os("TROVE_UPDATE_TYPES").is_some() {
-        std::fs::write(FILE, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(FILE).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "ui/src/lib/transport/commands.ts is out of date with the commands; regenerate it with\n  \
-         TROVE_UPDATE_TYPES=1 cargo test -p trove-desktop bindings"
-    );
+    trove_front::check_generated(FILE, &generate(), "cargo test -p trove-desktop bindings");
 }
 
 #[test]
