@@ -30,6 +30,8 @@ async function search(page: Page, words: string) {
 
 /** Shows the matches held back below the relevance cutoff, when there are any. */
 async function showWeaker(page: Page) {
+  // The answer has arrived; wait for it to be drawn before asking whether anything was held back.
+  await page.locator('#photos-heading, #notes-heading, section.none').first().waitFor();
   const button = page.getByRole('button', { name: 'Show weaker matches' });
   if (await button.count()) await button.click();
 }
