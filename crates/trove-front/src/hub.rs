@@ -31,6 +31,9 @@ pub struct Latest {
     pub models: Vec<trove_core::api::ModelUse>,
     pub watching: Vec<WatchedRoot>,
     pub activity: Option<Activity>,
+    /// The last problem, until indexing next goes idle (a service that cannot start never
+    /// does, so a page opened later still sees why).
+    pub problem: Option<String>,
 }
 
 impl Default for Hub {
@@ -53,7 +56,11 @@ impl Hub {
                 ServiceEvent::Models { models } => latest.models = models.clone(),
                 ServiceEvent::Watching { roots } => latest.watching = roots.clone(),
                 ServiceEvent::Progress(activity) => latest.activity = Some(activity.clone()),
-                ServiceEvent::Idle { .. } => latest.activity = None,
+                ServiceEvent::Idle { .. } => {
+                    latest.activity = None;
+                    latest.problem = None;
+                }
+                ServiceEvent::Problem { message } => latest.problem = Some(message.clone()),
                 _ => {}
             }
         }
@@ -99,5 +106,29 @@ impl Hub {
     /// Turns true when the host shuts down.
     pub fn closed(&self) -> tokio::sync::watch::Receiver<bool> {
         self.closed.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trove_core::api::Counts;
+    use trove_core::pipeline::Processed;
+
+    use super::*;
+
+    #[test]
+    fn a_page_opened_later_sees_the_last_problem_until_indexing_goes_idle() {
+        let hub = Hub::default();
+        assert_eq!(hub.latest().problem, None);
+        hub.publish(&ServiceEvent::Problem {
+            message: "the disk is full".into(),
+        });
+        hub.publish(&ServiceEvent::Paused);
+        assert_eq!(hub.latest().problem.as_deref(), Some("the disk is full"));
+        hub.publish(&ServiceEvent::Idle {
+            totals: Processed::default(),
+            counts: Counts::default(),
+        });
+        assert_eq!(hub.latest().problem, None);
     }
 }

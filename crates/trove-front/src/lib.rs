@@ -105,6 +105,7 @@ impl Front {
             watching: latest.watching,
             activity: latest.activity,
             paused: status.paused,
+            problem: latest.problem,
         })
     }
 

@@ -29,6 +29,8 @@ pub struct ServiceView {
     /// Indexing under way, if any.
     pub activity: Option<Activity>,
     pub paused: bool,
+    /// The service's last problem, until indexing next goes idle.
+    pub problem: Option<String>,
 }
 
 /// `POST /api/uploads`: a photo kept in memory to search by, as `like: "upload:<id>"`.

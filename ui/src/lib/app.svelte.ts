@@ -206,6 +206,8 @@ export class App {
       this.service = service;
       this.roots = roots;
       this.failed = failed;
+      // A problem the service had before this page opened (one that stopped it from starting).
+      if (service.problem) this.problem = service.problem;
     } catch (error) {
       this.problem = describe(error);
     }
@@ -231,6 +233,8 @@ export class App {
         break;
       case 'idle':
         if (service) service.activity = null;
+        // Indexing got through: what went wrong before is past.
+        this.problem = null;
         this.refreshSoon();
         // New files may match what is on screen.
         if (url.isSearch(this.state)) this.runSearch();

@@ -408,7 +408,11 @@ models: Array<ModelUse>, watching: Array<WatchedRoot>,
 /**
  * Indexing under way, if any.
  */
-activity: Activity | null, paused: boolean, };
+activity: Activity | null, paused: boolean, 
+/**
+ * The service's last problem, until indexing next goes idle.
+ */
+problem: string | null, };
 
 export type Upload = { id: string, width: number, height: number, 
 /**
