@@ -110,6 +110,8 @@ ensure_chromium() {
 DESKTOP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
     librsvg2-dev libsoup-3.0-dev libxdo-dev libssl-dev file)
 ensure_desktop_packages() {
+    # Elsewhere (macOS, Windows) the system's own webview needs nothing from a package manager.
+    [ "$(uname)" = Linux ] || return 0
     if pkg-config --exists webkit2gtk-4.1 gtk+-3.0 ayatana-appindicator3-0.1 librsvg-2.0 libsoup-3.0 2>/dev/null \
         && [ -e /usr/include/xdo.h ] && command -v file >/dev/null; then
         return 0
@@ -118,7 +120,8 @@ ensure_desktop_packages() {
 }
 
 # What the desktop tests need: a virtual display (Xvfb) with a session bus, screenshots, window
-# tools, the WebKit WebDriver that tauri-driver drives, and rpm to read the .rpm.
+# tools (python3-xlib closes a window as a window manager does), the WebKit WebDriver that
+# tauri-driver drives, and rpm to read the .rpm.
 ensure_desktop_test_packages() {
     local missing=()
     command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
@@ -128,6 +131,7 @@ ensure_desktop_test_packages() {
     command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
     command -v dbus-run-session >/dev/null || missing+=(dbus)
     command -v rpm >/dev/null || missing+=(rpm)
+    /usr/bin/python3 -c 'import Xlib' 2>/dev/null || missing+=(python3-xlib)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

@@ -112,6 +112,7 @@ pub fn run(launch: Launch) -> Result<(), DesktopError> {
             if let Err(e) = app.global_shortcut().register(SUMMON) {
                 tracing::info!("the shortcut {SUMMON} is not available: {e}");
             }
+            window::create(handle)?;
             service::start(handle, &front, tray);
             if !launch.hidden {
                 window::summon(handle);

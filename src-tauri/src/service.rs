@@ -1,5 +1,5 @@
 //! The engine service (watcher and indexing) in the app's background: started with the app,
-//! its events sent to the window and the tray, stopped cleanly when the app quits.
+//! its events sent to the window and the tray, stopped when the app quits.
 
 use std::sync::{Arc, Mutex};
 
@@ -35,17 +35,34 @@ pub fn start(app: &AppHandle, front: &Arc<Front>, tray: Option<Tray>) {
             }
         }
         Err(e) => {
-            // The window still searches what is indexed; it shows the problem.
+            // The window still searches what is indexed; the service's view keeps the problem
+            // for the page (which is not loaded yet), and the tray says it.
             tracing::error!("cannot start indexing: {e}");
-            front.hub.publish(&ServiceEvent::Problem {
+            let problem = ServiceEvent::Problem {
                 message: format!("indexing cannot start: {e}"),
-            });
+            };
+            front.hub.publish(&problem);
+            if let Some(tray) = app.try_state::<Tray>() {
+                tray.set_status("Not indexing: see the window");
+            }
+            let _ = app.emit_to(MAIN, SERVICE, &problem);
         }
     }
 }
 
-/// Stops the service, finishing the batch in flight; nothing is lost either way, but a clean
-/// stop leaves nothing to redo.
+/// "Quit": the window goes at once, the service stops off the main thread (which keeps
+/// drawing meanwhile), then the app exits.
+pub fn quit(app: &AppHandle) {
+    crate::window::put_away(app);
+    let app = app.clone();
+    std::thread::spawn(move || {
+        stop(&app);
+        app.exit(0);
+    });
+}
+
+/// Stops the service. Work in hand is dropped uncommitted and its files stay queued, so
+/// nothing is lost; the next start indexes them.
 pub fn stop(app: &AppHandle) {
     let service = lock(&app.state::<Running>()).take();
     if let Some(service) = service

@@ -31,7 +31,7 @@ pub fn create(app: &AppHandle, paused: bool) -> tauri::Result<Tray> {
         .on_menu_event(|app, event| match event.id.as_ref() {
             "toggle" => toggle_pause(app),
             "open" => crate::window::summon(app),
-            "quit" => app.exit(0),
+            "quit" => crate::service::quit(app),
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -77,17 +77,29 @@ fn toggle_pause(app: &AppHandle) {
 }
 
 impl Tray {
-    /// Follows one service event.
+    /// Follows one service event. Called on the service's thread: the menu is changed on the
+    /// main thread, later, so this never waits for it (the main thread may be waiting for the
+    /// service to stop).
     pub fn follow(&self, event: &ServiceEvent) {
         let (status, paused) = said(event);
-        if let Some(paused) = paused {
-            let _ = self.toggle.set_text(toggle_text(paused));
+        if status.is_none() && paused.is_none() {
+            return;
         }
-        if let Some(status) = status {
-            self.set_status(&status);
+        let tray = self.clone();
+        let posted = self.icon.app_handle().run_on_main_thread(move || {
+            if let Some(paused) = paused {
+                let _ = tray.toggle.set_text(toggle_text(paused));
+            }
+            if let Some(status) = status {
+                tray.set_status(&status);
+            }
+        });
+        if let Err(e) = posted {
+            tracing::debug!("the tray was not updated: {e}");
         }
     }
 
+    /// Sets the status line now; on the main thread (else it waits for it).
     pub fn set_status(&self, text: &str) {
         let _ = self.status.set_text(text);
         let _ = self.icon.set_tooltip(Some(format!("Trove: {text}")));

@@ -1,11 +1,15 @@
-//! The main window's life: shown and focused on demand (tray, second launch, global shortcut),
-//! hidden rather than closed (Trove goes on indexing in the tray), and the photos dropped on it
-//! from the file manager.
+//! The main window's life: made with its page held to the app's own origin, shown and focused
+//! on demand (tray, second launch, global shortcut), hidden rather than closed (Trove goes on
+//! indexing in the tray), and the photos dropped on it from the file manager.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tauri::{AppHandle, DragDropEvent, Emitter, Manager, Window, WindowEvent};
+use tauri::webview::NewWindowResponse;
+use tauri::{
+    AppHandle, DragDropEvent, Emitter, Manager, Url, WebviewWindow, WebviewWindowBuilder, Window,
+    WindowEvent,
+};
 use tauri_plugin_window_state::AppHandleExt;
 use trove_core::extract::Kind;
 use trove_front::Front;
@@ -13,6 +17,41 @@ use trove_front::Front;
 use crate::events::{DESKTOP, DesktopEvent};
 
 pub const MAIN: &str = "main";
+
+/// Makes the main window from its configuration (`tauri.conf.json`, not made at start), hidden.
+/// Its page may not navigate away from the app or open other windows: a link or a script that
+/// tries is refused, so no other origin ever runs with the window's commands.
+pub fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .ok_or(tauri::Error::WindowNotFound)?
+        .clone();
+    WebviewWindowBuilder::from_config(app, &config)?
+        .on_navigation(|url| {
+            let allowed = is_the_apps_own(url);
+            if !allowed {
+                tracing::warn!("the window may not go to {url}");
+            }
+            allowed
+        })
+        .on_new_window(|url, _| {
+            tracing::warn!("the window may not open another at {url}");
+            NewWindowResponse::Deny
+        })
+        .build()
+}
+
+/// The app's own pages: `tauri://localhost` (Linux, macOS) or `http://tauri.localhost` (Windows).
+fn is_the_apps_own(url: &Url) -> bool {
+    matches!(
+        (url.scheme(), url.host_str(), url.port()),
+        ("tauri", Some("localhost"), None) | ("http" | "https", Some("tauri.localhost"), None)
+    )
+}
 
 /// Brings the window up, wherever it was (hidden in the tray, minimised, behind others).
 pub fn summon(app: &AppHandle) {
@@ -23,18 +62,26 @@ pub fn summon(app: &AppHandle) {
     }
 }
 
+/// Hides the window, its place saved first: the plugin writes it only at a clean exit, and a
+/// logout ends the app with a signal; a hidden window has no place to read.
+pub fn put_away(app: &AppHandle) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    if window.is_visible().unwrap_or(false)
+        && let Err(e) = app.save_window_state(crate::WINDOW_STATE)
+    {
+        tracing::warn!("the window's place was not saved: {e}");
+    }
+    let _ = window.hide();
+}
+
 pub fn on_event(window: &Window, event: &WindowEvent) {
     match event {
         WindowEvent::CloseRequested { api, .. } if window.label() == MAIN => {
             // Closing the window leaves Trove indexing in the tray; "Quit" there ends it.
             api.prevent_close();
-            // The plugin writes the window's place only at a clean exit; a logout ends the app
-            // with a signal, so it is written now too (while the window is still shown: a
-            // hidden one has no place to read).
-            if let Err(e) = window.app_handle().save_window_state(crate::WINDOW_STATE) {
-                tracing::warn!("the window's place was not saved: {e}");
-            }
-            let _ = window.hide();
+            put_away(window.app_handle());
         }
         WindowEvent::DragDrop(drop) => on_drop(window.app_handle(), drop),
         _ => {}
@@ -92,6 +139,31 @@ mod tests {
 
     use super::*;
     use crate::testing::{FIXTURES, front};
+
+    #[test]
+    fn the_window_stays_on_the_apps_own_pages() {
+        for own in [
+            "tauri://localhost/",
+            "tauri://localhost/index.html?q=red#x",
+            "http://tauri.localhost/",
+        ] {
+            assert!(is_the_apps_own(&own.parse().unwrap()), "{own}");
+        }
+        for other in [
+            "https://example.com/",
+            "http://127.0.0.1:4756/",
+            "http://localhost/",
+            "http://tauri.localhost:8080/",
+            "http://tauri.localhost.example.com/",
+            "trove://localhost/items/1/original",
+            "file:///etc/passwd",
+            "tauri://evil/",
+            "about:blank",
+            "data:text/html,hi",
+        ] {
+            assert!(!is_the_apps_own(&other.parse().unwrap()), "{other}");
+        }
+    }
 
     #[test]
     fn the_first_photo_dropped_is_kept_to_search_by_and_anything_else_refused_with_why() {

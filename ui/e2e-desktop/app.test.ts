@@ -1,24 +1,38 @@
 // The desktop app end to end: the real `trove-desktop` under Xvfb, driven through tauri-driver
 // on a fixture library indexed with the project's tiny CLIP. Words find the photo they describe
 // first, a result opens the lightbox, and the window can do no more than its capability grants:
-// its own commands, files by id through `trove:`, no other origin, no eval.
+// its own commands, files by id through `trove:`, no other origin, no eval, no navigation away.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/browser';
 import { type LibraryDir, fileOf, mainLibrary } from '../e2e/fixtures';
-import { type Running, desktopBin, displayEnv, screenshotWindow, screenshotWebview, startApp } from './app';
+import { type Running, closeWindow, desktopBin, displayEnv, screenshotWindow, screenshotWebview, startApp } from './app';
 import { Key } from './webdriver';
 
 let dir: LibraryDir;
 let app: Running;
+/** What the app asked the desktop to open: a stand-in `xdg-open` on its PATH writes it here. */
+let opened: string;
 
 beforeAll(async () => {
   dir = mainLibrary();
-  app = await startApp(dir);
+  const bin = join(dir.root, 'bin');
+  opened = join(dir.root, 'opened');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
+  app = await startApp(dir, { PATH: `${bin}:${process.env.PATH}` });
 });
+
+/** The files opened so far, waiting a little for the launcher, which runs detached. */
+async function openedFiles(count: number): Promise<string[]> {
+  await eventually(async () => expect(existsSync(opened) ? readFileSync(opened, 'utf8').trim().split('\n') : []).toHaveLength(count));
+  return readFileSync(opened, 'utf8').trim().split('\n');
+}
 
 afterAll(async () => {
   await app?.stop();
@@ -38,6 +52,27 @@ const invoke = (command: string, args: unknown = {}) =>
     command,
     args,
   );
+
+/** A web server on loopback that counts what reaches it: nothing from the window should. */
+async function listen(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = createServer((request, response) => {
+    hits.push(request.url ?? '');
+    response.end('<!doctype html><title>elsewhere</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    hits,
+    // (WebKit may open a connection ahead of a click that is then refused: no request on it.)
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
 
 async function search(words: string) {
   const input = await app.session.find('input[type="search"]');
@@ -80,12 +115,29 @@ describe('the desktop app', () => {
       `return [...document.querySelectorAll('dialog[open] button')].filter((b) => /Open|Show in folder/.test(b.textContent)).map((b) => b.disabled);`,
     );
     expect(disabled).toEqual([false, false]);
+    await (await app.session.find('dialog[open] button[title="Open in its app"]')).click();
+    expect(await openedFiles(1)).toEqual([join(dir.files, 'shapes', first)]);
     await screenshotWebview(app.session, 'desktop-lightbox');
     screenshotWindow('desktop-window-lightbox');
     await app.session.press(Key.Escape);
     await eventually(async () =>
       expect(await app.session.run<boolean>(`return !document.querySelector('dialog[open]');`)).toBe(true),
     );
+  });
+
+  it('opens a note in its app from its preview (the window itself stays on its pages)', async () => {
+    await search('a red circle on a blue background');
+    const note = await eventually(async () => {
+      const found = await app.session.run<boolean>(`return !!document.querySelector('[aria-label="Note results"] button');`);
+      expect(found).toBe(true);
+      return app.session.find('[aria-label="Note results"] button');
+    }, 30_000);
+    await note.click();
+    await app.session.find('dialog[open] button[title="Open in its app"]').then((b) => b.click());
+    // The note that says the words (the web UI's tests check the order; here, what opens).
+    expect((await openedFiles(2))[1]).toBe(join(dir.files, 'notes', 'red.txt'));
+    expect(await app.session.run<string | null>(`return document.querySelector('dialog[open] [role="alert"]')?.textContent ?? null;`)).toBeNull();
+    await app.session.press(Key.Escape);
   });
 
   it('lets the window call its own commands and nothing its capability does not grant', async () => {
@@ -107,7 +159,8 @@ describe('the desktop app', () => {
     }
     // The app's own commands take ids, never paths.
     const open = await invoke('open', { id: '/etc/passwd' });
-    expect(open.refused).toBeDefined();
+    expect(open.ok).toBeUndefined();
+    expect(open.refused).toMatch(/invalid args `id`/);
   });
 
   it('starts at login when asked, in the tray (--hidden), and stops when asked', async () => {
@@ -123,16 +176,21 @@ describe('the desktop app', () => {
     expect(entries()).toEqual([]);
   });
 
-  it('a second launch brings the first window up and ends', async () => {
+  it('closing the window puts it away in the tray, and a second launch brings it back and ends', async () => {
+    const visible = () => app.session.run<string>(`return document.visibilityState;`);
+    expect(await visible()).toBe('visible');
+    closeWindow();
+    await eventually(async () => expect(await visible()).toBe('hidden'), 10_000);
+    // The app goes on without its window.
+    expect(await app.session.title()).toBe('Trove');
+
     const second = spawnSync(desktopBin(), ['--library', dir.library], {
       env: { ...dir.env(), ...displayEnv() },
       timeout: 60_000,
       encoding: 'utf8',
     });
     expect(second.status, second.stderr).toBe(0);
-    // The first goes on.
-    expect(await app.session.title()).toBe('Trove');
-    expect(await app.session.run<boolean>(`return document.visibilityState === 'visible';`)).toBe(true);
+    await eventually(async () => expect(await visible()).toBe('visible'), 10_000);
   });
 
   it('brings the search up from anywhere with the global shortcut', async () => {
@@ -173,21 +231,55 @@ describe('the desktop app', () => {
       `trove://localhost/items/${id}/original`,
     ]);
 
-    const blocked = await app.session.runAsync<Record<string, string>>(
-      `const out = {};
-       try { new Function('return 1')(); out.eval = 'ran'; } catch (e) { out.eval = e.name; }
-       try { await fetch('http://127.0.0.1:9/'); out.fetch = 'sent'; } catch (e) { out.fetch = e.name; }
-       out.frame = await new Promise((resolve) => {
-         document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true });
-         const s = document.createElement('script');
-         s.src = 'http://127.0.0.1:9/x.js';
-         document.head.append(s);
-         setTimeout(() => resolve('none'), 3000);
-       });
-       return out;`,
-    );
-    expect(blocked.eval).toBe('EvalError');
-    expect(blocked.fetch).toBe('TypeError');
-    expect(blocked.frame).toMatch(/^script-src/);
+    const server = await listen();
+    try {
+      const blocked = await app.session.runAsync<{ eval: string; fetch: string; violated: string[] }>(
+        `const violated = [];
+         document.addEventListener('securitypolicyviolation', (e) => violated.push(e.violatedDirective));
+         const out = { violated };
+         try { new Function('return 1')(); out.eval = 'ran'; } catch (e) { out.eval = e.name; }
+         try { await fetch(args[0]); out.fetch = 'sent'; } catch (e) { out.fetch = e.name; }
+         await new Promise((resolve) => {
+           const s = document.createElement('script');
+           s.src = args[0] + 'x.js';
+           s.onload = s.onerror = resolve;
+           document.head.append(s);
+           setTimeout(resolve, 3000);
+         });
+         return out;`,
+        server.url,
+      );
+      expect(blocked.eval).toBe('EvalError');
+      expect(blocked.fetch).toBe('TypeError');
+      expect(blocked.violated.map((d) => d.split(' ')[0])).toEqual(expect.arrayContaining(['connect-src', 'script-src']));
+      expect(server.hits).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stays on its own pages: no navigation away, no new windows', async () => {
+    const server = await listen();
+    try {
+      const handles = await app.session.windowHandles();
+      await app.session.run(`window.open(arguments[0]);`, `${server.url}popup`);
+      // A link to a new window, clicked as a person clicks (WebKit lets a click open one).
+      await app.session.run(
+        `const a = document.createElement('a');
+         a.id = 'elsewhere'; a.href = arguments[0]; a.target = '_blank'; a.textContent = 'elsewhere';
+         document.body.prepend(a);`,
+        `${server.url}link`,
+      );
+      await app.session.pointerClick(await app.session.find('#elsewhere'));
+      await app.session.run(`document.getElementById('elsewhere').remove();`);
+      await app.session.run(`location.href = arguments[0];`, `${server.url}away`);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await app.session.windowHandles()).toEqual(handles);
+      expect(await app.session.url()).toMatch(/^tauri:\/\/localhost\//);
+      expect(await app.session.run<boolean>(`return !!document.querySelector('input[type="search"]');`)).toBe(true);
+      expect(server.hits).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });

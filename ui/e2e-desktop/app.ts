@@ -44,8 +44,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the app on `dir`'s library through tauri-driver and waits for its window. */
-export async function startApp(dir: LibraryDir): Promise<Running> {
+/** Starts the app on `dir`'s library through tauri-driver and waits for its window; `env` adds
+ * to what the app inherits. */
+export async function startApp(dir: LibraryDir, env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const driverBin = process.env.TAURI_DRIVER;
   if (!driverBin) throw new Error('TAURI_DRIVER is not set: run these tests with scripts/test');
   const port = await freePort();
@@ -55,7 +56,7 @@ export async function startApp(dir: LibraryDir): Promise<Running> {
   const driver = spawn(
     driverBin,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
-    { env: { ...dir.env(), ...displayEnv() }, stdio: ['ignore', 'inherit', 'inherit'] },
+    { env: { ...dir.env(), ...displayEnv(), ...env }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
@@ -85,13 +86,38 @@ export async function screenshotWebview(session: Session, name: string): Promise
   writeFileSync(join(SCREENSHOTS, `${name}.png`), await session.screenshot());
 }
 
+/** Trove's visible window on the display, if one is up. */
+function troveWindow(): string | undefined {
+  const found = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Trove$'], { encoding: 'utf8' });
+  return found.stdout.trim().split('\n')[0] || undefined;
+}
+
+/** Closes Trove's window as a window manager's close button does: WM_DELETE_WINDOW, sent with
+ * python3-xlib (xdotool can only destroy a window, which no person does). */
+export function closeWindow(): void {
+  const window = troveWindow();
+  if (!window) throw new Error('no Trove window is up to close');
+  const script = `
+import sys
+from Xlib import X, display, protocol
+d = display.Display()
+w = d.create_resource_object('window', int(sys.argv[1]))
+protocols = d.intern_atom('WM_PROTOCOLS')
+event = protocol.event.ClientMessage(window=w, client_type=protocols,
+    data=(32, [d.intern_atom('WM_DELETE_WINDOW'), X.CurrentTime, 0, 0, 0]))
+w.send_event(event, event_mask=X.NoEventMask)
+d.sync()
+`;
+  // Debian's python3, where python3-xlib is installed (not one a version manager put first).
+  execFileSync('/usr/bin/python3', ['-c', script, window], { env: process.env });
+}
+
 /** Trove's window as the X server shows it (a person's view of it, not the webview's), or
  * the whole screen when no window is up. */
 export function screenshotWindow(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
-  const found = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Trove$'], { encoding: 'utf8' });
-  const window = found.stdout.trim().split('\n')[0] || 'root';
+  const window = troveWindow() ?? 'root';
   execFileSync('import', ['-window', window, file], { env: process.env });
   return file;
 }

@@ -36,6 +36,16 @@ export class Session {
     return (await this.call('GET', '/title')) as string;
   }
 
+  /** The address of the page the window shows. */
+  async url(): Promise<string> {
+    return (await this.call('GET', '/url')) as string;
+  }
+
+  /** The app's windows (webviews) WebDriver can see. */
+  async windowHandles(): Promise<string[]> {
+    return (await this.call('GET', '/window/handles')) as string[];
+  }
+
   async find(css: string): Promise<Element> {
     const found = (await this.call('POST', '/element', { using: 'css selector', value: css })) as Record<string, string>;
     return new Element(this, found[ELEMENT]);
@@ -56,6 +66,26 @@ export class Session {
   async press(key: string): Promise<void> {
     await this.call('POST', '/actions', {
       actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }],
+    });
+  }
+
+  /** A mouse click on the element's middle, as a person's (unlike Element.click, which waits for
+   * any navigation it starts to load). */
+  async pointerClick(element: Element): Promise<void> {
+    const origin = { [ELEMENT]: element.id };
+    await this.call('POST', '/actions', {
+      actions: [
+        {
+          type: 'pointer',
+          id: 'mouse',
+          parameters: { pointerType: 'mouse' },
+          actions: [
+            { type: 'pointerMove', origin, x: 0, y: 0 },
+            { type: 'pointerDown', button: 0 },
+            { type: 'pointerUp', button: 0 },
+          ],
+        },
+      ],
     });
   }
 
