@@ -30,8 +30,9 @@ beforeAll(async () => {
 
 /** The files opened so far, waiting a little for the launcher, which runs detached. */
 async function openedFiles(count: number): Promise<string[]> {
-  await eventually(async () => expect(existsSync(opened) ? readFileSync(opened, 'utf8').trim().split('\n') : []).toHaveLength(count));
-  return readFileSync(opened, 'utf8').trim().split('\n');
+  const read = () => (existsSync(opened) ? readFileSync(opened, 'utf8').trim().split('\n') : []);
+  await eventually(async () => expect(read()).toHaveLength(count));
+  return read();
 }
 
 afterAll(async () => {
@@ -133,10 +134,11 @@ describe('the desktop app', () => {
       return app.session.find('[aria-label="Note results"] button');
     }, 30_000);
     await note.click();
-    await app.session.find('dialog[open] button[title="Open in its app"]').then((b) => b.click());
+    await (await eventually(() => app.session.find('dialog[open] button[title="Open in its app"]'))).click();
     // The note that says the words (the web UI's tests check the order; here, what opens).
     expect((await openedFiles(2))[1]).toBe(join(dir.files, 'notes', 'red.txt'));
-    expect(await app.session.run<string | null>(`return document.querySelector('dialog[open] [role="alert"]')?.textContent ?? null;`)).toBeNull();
+    const alert = `return document.querySelector('dialog[open] [role="alert"]')?.textContent ?? null;`;
+    expect(await app.session.run<string | null>(alert)).toBeNull();
     await app.session.press(Key.Escape);
   });
 
