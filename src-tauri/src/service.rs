@@ -35,17 +35,15 @@ pub fn start(app: &AppHandle, front: &Arc<Front>, tray: Option<Tray>) {
             }
         }
         Err(e) => {
-            // The window still searches what is indexed; the service's view keeps the problem
-            // for the page (which is not loaded yet), and the tray says it.
+            // The window still searches what is indexed. Its page is not loaded yet (this runs
+            // in setup), so it is not sent the problem: the hub keeps it for the page to read.
             tracing::error!("cannot start indexing: {e}");
-            let problem = ServiceEvent::Problem {
+            front.hub.publish(&ServiceEvent::Problem {
                 message: format!("indexing cannot start: {e}"),
-            };
-            front.hub.publish(&problem);
+            });
             if let Some(tray) = app.try_state::<Tray>() {
                 tray.set_status("Not indexing: see the window");
             }
-            let _ = app.emit_to(MAIN, SERVICE, &problem);
         }
     }
 }

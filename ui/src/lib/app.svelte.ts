@@ -262,6 +262,17 @@ export class App {
     }
   }
 
+  /** Opens an item's file in its app, or shows it in the file manager (the desktop's);
+   * why not, if that failed. */
+  async handOver(id: number, how: 'open' | 'reveal'): Promise<string | null> {
+    try {
+      await (how === 'open' ? this.transport.open(id) : this.transport.reveal(id));
+      return null;
+    } catch (error) {
+      return describe(error);
+    }
+  }
+
   /** The roles without a model, with what it means and how to fix it. */
   get missingModels(): ModelUse[] {
     return (this.service?.models ?? []).filter(
