@@ -15,8 +15,13 @@ use crate::watch::Printer;
 pub fn run(library: Library, args: &ServeArgs, quiet: bool) -> Result<()> {
     let json = args.watch.index.json.json;
     let (tx, rx) = mpsc::channel::<ServiceEvent>();
+    // The service starts before the address is known to the caller, so its first events wait
+    // for the address line: `--json` promises that line comes first. A server that fails before
+    // it listens drops the sender, and the printer goes on.
+    let (listened, address_printed) = mpsc::channel::<()>();
     // The service's events are printed off its thread; the channel closes when it stops.
     let printer = std::thread::spawn(move || {
+        let _ = address_printed.recv();
         let mut printer = Printer::new(json, quiet);
         for event in rx {
             printer.print(&event);
@@ -28,7 +33,7 @@ pub fn run(library: Library, args: &ServeArgs, quiet: bool) -> Result<()> {
         dirs: args.watch.index.dirs.clone(),
     };
     let open = args.open;
-    let listening = |at: &Listening| {
+    let listening = move |at: &Listening| {
         if json {
             let line = serde_json::json!({
                 "event": "listening",
@@ -45,6 +50,7 @@ pub fn run(library: Library, args: &ServeArgs, quiet: bool) -> Result<()> {
                 );
             }
         }
+        let _ = listened.send(());
         if open && let Err(e) = open::that_detached(&at.url) {
             eprintln!("cannot open a browser ({e}): open the address above");
         }
