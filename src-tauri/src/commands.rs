@@ -115,6 +115,12 @@ commands! {
         done.and_then(|()| launch.is_enabled())
             .map_err(|e| FrontError::Internal(format!("cannot change the login items: {e}")))
     };
+    /// Quits Trove: the window goes at once, indexing stops (files in hand stay queued for the
+    /// next start), then the app exits. The tray's "Quit Trove" does the same.
+    fn quit() -> () = |app, _| {
+        crate::service::quit(app);
+        Ok(())
+    };
 }
 
 fn cannot(what: &str, path: &std::path::Path, e: impl std::fmt::Display) -> FrontError {

@@ -21,5 +21,6 @@ pub const PERMITTED_COMMANDS: &[&str] = &[
     "pick_folder",
     "autostart",
     "set_autostart",
+    "quit",
     "upload",
 ];

@@ -1,6 +1,6 @@
 //! The main window's life: made with its page held to the app's own origin, shown and focused
-//! on demand (tray, second launch, global shortcut), hidden rather than closed (Trove goes on
-//! indexing in the tray), and the photos dropped on it from the file manager.
+//! on demand (tray, second launch, global shortcut), hidden rather than closed where there is a
+//! tray (Trove goes on indexing there), and the photos dropped on it from the file manager.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,9 +79,15 @@ pub fn put_away(app: &AppHandle) {
 pub fn on_event(window: &Window, event: &WindowEvent) {
     match event {
         WindowEvent::CloseRequested { api, .. } if window.label() == MAIN => {
-            // Closing the window leaves Trove indexing in the tray; "Quit" there ends it.
             api.prevent_close();
-            put_away(window.app_handle());
+            let app = window.app_handle();
+            if app.try_state::<crate::tray::Tray>().is_some() {
+                // Closing the window leaves Trove indexing in the tray; "Quit" there ends it.
+                put_away(app);
+            } else {
+                // Without a tray, a hidden Trove could be found only by launching it again.
+                crate::service::quit(app);
+            }
         }
         WindowEvent::DragDrop(drop) => on_drop(window.app_handle(), drop),
         _ => {}

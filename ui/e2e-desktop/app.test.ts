@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/browser';
 import { type LibraryDir, fileOf, mainLibrary } from '../e2e/fixtures';
-import { type Running, closeWindow, desktopBin, displayEnv, screenshotWindow, screenshotWebview, startApp } from './app';
+import {
+  type Running,
+  closeWindow,
+  desktopBin,
+  desktopsOn,
+  displayEnv,
+  screenshotWindow,
+  screenshotWebview,
+  startApp,
+} from './app';
 import { Key } from './webdriver';
 
 let dir: LibraryDir;
@@ -283,5 +292,26 @@ describe('the desktop app', () => {
     } finally {
       await server.close();
     }
+  });
+
+  // Last: it ends the app.
+  it('quits with Ctrl+Q: indexing stops cleanly and the app ends', async () => {
+    expect(desktopsOn(dir.library)).toHaveLength(1);
+    const service = join(dir.library, 'service.json');
+    expect(existsSync(service)).toBe(true);
+    // Settings offers it too (where no tray shows, these are the way out).
+    await (await app.session.find('button[aria-label="Settings"]')).click();
+    await eventually(async () => {
+      const labels = await app.session.run<string[]>(
+        `return [...document.querySelectorAll('dialog[open] button')].map((b) => b.textContent.trim());`,
+      );
+      expect(labels).toContain('Quit Trove');
+    });
+    await screenshotWebview(app.session, 'desktop-settings');
+    await app.session.press(Key.Escape);
+    await app.session.press(Key.Control, 'q');
+    await eventually(async () => expect(desktopsOn(dir.library)).toEqual([]), 20_000);
+    // A service that stops cleanly takes its record with it (a killed one leaves it behind).
+    expect(existsSync(service)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // tauri-driver (which drives WebKitWebDriver) on the virtual display the test script made.
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,21 @@ export function displayEnv(): NodeJS.ProcessEnv {
     if (process.env[name]) env[name] = process.env[name];
   }
   return env;
+}
+
+/** The ids of the running `trove-desktop` processes on `library` (from /proc: no procps needed). */
+export function desktopsOn(library: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv[0].endsWith('trove-desktop') && argv.includes(library);
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
 }
 
 async function freePort(): Promise<number> {

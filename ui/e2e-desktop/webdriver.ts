@@ -6,7 +6,13 @@
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 /** Keys as WebDriver names them. */
-export const Key = { Escape: '\uE00C', Enter: '\uE007', ArrowRight: '\uE014', ArrowLeft: '\uE012' } as const;
+export const Key = {
+  Escape: '\uE00C',
+  Enter: '\uE007',
+  ArrowRight: '\uE014',
+  ArrowLeft: '\uE012',
+  Control: '\uE009',
+} as const;
 
 export class WebDriverError extends Error {}
 
@@ -63,10 +69,11 @@ export class Session {
     return (await this.call('POST', '/execute/async', { script, args })) as T;
   }
 
-  async press(key: string): Promise<void> {
-    await this.call('POST', '/actions', {
-      actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }],
-    });
+  /** Presses the keys together (a chord, e.g. Control and q), then lets them go in reverse. */
+  async press(...keys: string[]): Promise<void> {
+    const down = keys.map((value) => ({ type: 'keyDown', value }));
+    const up = [...keys].reverse().map((value) => ({ type: 'keyUp', value }));
+    await this.call('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions: [...down, ...up] }] });
   }
 
   /** A mouse click on the element's middle, as a person's (unlike Element.click, which waits for

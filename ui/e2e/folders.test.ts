@@ -60,6 +60,8 @@ describe('folders', () => {
     const settings = page.getByRole('dialog', { name: 'Settings' });
     await settings.getByLabel('Device').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    // Closing a tab leaves trove serve running: a page cannot quit it (the desktop app's can).
+    expect(await settings.getByRole('button', { name: 'Quit Trove' }).count()).toBe(0);
     await settings.getByLabel('Theme').selectOption('dark');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await settings.getByLabel('Theme').selectOption('light');

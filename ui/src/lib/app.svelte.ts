@@ -273,6 +273,16 @@ export class App {
     }
   }
 
+  /** Ends the desktop app (Ctrl+Q, Settings): where the tray is not shown, the only way out
+   * besides a signal, since closing the window keeps Trove indexing. */
+  async quit(): Promise<void> {
+    try {
+      await this.transport.quit();
+    } catch (error) {
+      this.error = describe(error);
+    }
+  }
+
   /** The roles without a model, with what it means and how to fix it. */
   get missingModels(): ModelUse[] {
     return (this.service?.models ?? []).filter(

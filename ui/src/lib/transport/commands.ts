@@ -36,6 +36,9 @@ export const commands = {
   // Whether Trove starts (in the tray) when the user logs in.
   autostart: () => invoke<boolean>('autostart'),
   setAutostart: (enabled: boolean) => invoke<boolean>('set_autostart', { enabled }),
+  // Quits Trove: the window goes at once, indexing stops (files in hand stay queued for the
+  // next start), then the app exits. The tray's "Quit Trove" does the same.
+  quit: () => invoke<null>('quit'),
 };
 
 /** The channels the app's events arrive on: the service's (`ServiceEvent`) and its own. */

@@ -23,7 +23,7 @@ import type { HostEvent, Transport } from './types';
 type Fetch = typeof fetch;
 
 export class HttpTransport implements Transport {
-  readonly capabilities = { open: false, reveal: false, pickFolder: false, autostart: false, nativeDrop: false };
+  readonly capabilities = { open: false, reveal: false, pickFolder: false, autostart: false, nativeDrop: false, quit: false };
   private readonly base: string;
   private readonly fetcher: Fetch;
   /** Called on a 401: the key is missing or from another launch. */
@@ -123,5 +123,9 @@ export class HttpTransport implements Transport {
 
   async setAutostart(_enabled: boolean): Promise<boolean> {
     throw new TroveError('unsupported', 'Starting at login is available in the desktop app');
+  }
+
+  async quit(): Promise<void> {
+    throw new TroveError('unsupported', 'trove serve stops with Ctrl-C where it runs; closing this page leaves it running');
   }
 }

@@ -42,12 +42,14 @@ describe('the desktop transport', () => {
     await t.addRoot('/home/me/Pictures');
     await t.setAutostart(true);
     await t.saveSettings({ device: 'cpu' });
+    await t.quit();
     expect(seen.map((s) => [s.cmd, s.payload])).toEqual([
       ['search', { request: { query: 'x', limit: 3 } }],
       ['similar', { id: 7, limit: null }],
       ['add_root', { path: '/home/me/Pictures' }],
       ['set_autostart', { enabled: true }],
       ['save_settings', { update: { device: 'cpu' } }],
+      ['quit', {}],
     ]);
   });
 
@@ -82,7 +84,7 @@ describe('the desktop transport', () => {
     expect(t.thumbnailUrl(5)).toBe('trove://localhost/items/5/thumbnail');
     expect(t.originalUrl(5)).toBe('trove://localhost/items/5/original');
     expect(t.uploadUrl('a/b')).toBe('trove://localhost/uploads/a%2Fb');
-    expect(t.capabilities).toEqual({ open: true, reveal: true, pickFolder: true, autostart: true, nativeDrop: true });
+    expect(t.capabilities).toEqual({ open: true, reveal: true, pickFolder: true, autostart: true, nativeDrop: true, quit: true });
   });
 
   it('follows the service’s and the desktop’s events until stopped', async () => {

@@ -44,7 +44,7 @@ function follow<T>(channel: string, on: (payload: T) => void): () => void {
 }
 
 export class TauriTransport implements Transport {
-  readonly capabilities = { open: true, reveal: true, pickFolder: true, autostart: true, nativeDrop: true };
+  readonly capabilities = { open: true, reveal: true, pickFolder: true, autostart: true, nativeDrop: true, quit: true };
   /** `trove://localhost/` (Linux, macOS) or `http://trove.localhost/` (Windows). */
   private readonly files = convertFileSrc('', 'trove');
 
@@ -67,6 +67,7 @@ export class TauriTransport implements Transport {
   pickFolder = () => call(commands.pickFolder());
   autostart = () => call(commands.autostart());
   setAutostart = (enabled: boolean) => call(commands.setAutostart(enabled));
+  quit = async () => void (await call(commands.quit()));
 
   /** The photo's bytes go as the raw body: no JSON array of numbers for megabytes. */
   async upload(photo: Blob): Promise<Upload> {

@@ -32,6 +32,8 @@ export interface Capabilities {
   autostart: boolean;
   /** Files dragged from the file manager arrive as native events (not as HTML drops). */
   nativeDrop: boolean;
+  /** The page can end the app (the desktop's Quit; a browser tab is just closed). */
+  quit: boolean;
 }
 
 /** What only a desktop host tells the page: native drag and drop, the global shortcut
@@ -69,4 +71,6 @@ export interface Transport {
   pickFolder(): Promise<string | null>;
   autostart(): Promise<boolean>;
   setAutostart(enabled: boolean): Promise<boolean>;
+  /** Ends the app: indexing stops, files in hand stay queued for the next start. */
+  quit(): Promise<void>;
 }
