@@ -8,6 +8,25 @@ MIN_RUST="1.95"
 
 die() { echo "error: $*" >&2; exit 1; }
 
+# Phase timing. `phase NAME` ends the phase before it and starts NAME; each phase's seconds are
+# appended to $TROVE_PHASE_LOG where it is set (.ci/run sets it and prints the table at the end),
+# so a slow run shows where its time went. The last phase ends when the script exits.
+PHASE_NAME=""
+PHASE_START=0
+phase() {
+    phase_end
+    PHASE_NAME="$1"
+    PHASE_START=$SECONDS
+    echo "== $1"
+}
+phase_end() {
+    [ -n "$PHASE_NAME" ] || return 0
+    [ -z "${TROVE_PHASE_LOG:-}" ] \
+        || printf '%s\t%s%s\n' "$((SECONDS - PHASE_START))" "$PHASE_NAME" "${1:+ (failed: exit $1)}" >>"$TROVE_PHASE_LOG"
+    PHASE_NAME=""
+}
+trap 'rc=$?; [ $rc = 0 ] && phase_end || phase_end $rc' EXIT
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
     elif command -v sudo >/dev/null; then sudo "$@"
@@ -93,10 +112,10 @@ build_ui() {
     ensure_node
     cd "$ROOT/ui"
     if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        echo "== npm install (ui, locked versions)"
+        phase "npm install (ui, locked versions)"
         npm install --no-save --no-audit --no-fund --loglevel=error
     fi
-    echo "== npm run build (ui)"
+    phase "npm run build (ui)"
     npm run --silent build
     cd "$ROOT"
 }
@@ -142,7 +161,7 @@ TAURI_DRIVER_VERSION="2.1.0"
 ensure_tauri_driver() {
     if [ ! -x "$TOOLS/bin/tauri-driver" ] \
         || ! grep -q "\"tauri-driver $TAURI_DRIVER_VERSION " "$TOOLS/.crates.toml" 2>/dev/null; then
-        echo "== cargo install tauri-driver $TAURI_DRIVER_VERSION (once, into $TOOLS)"
+        phase "cargo install tauri-driver $TAURI_DRIVER_VERSION (once, into $TOOLS)"
         cargo install --quiet --locked --root "$TOOLS" --version "$TAURI_DRIVER_VERSION" tauri-driver
     fi
     export TAURI_DRIVER="$TOOLS/bin/tauri-driver"
