@@ -10,6 +10,7 @@ mod crash;
 mod hostile;
 mod models;
 mod reconcile;
+mod regression;
 mod search;
 mod serve;
 mod shapes;

@@ -12,6 +12,7 @@
 
 #![allow(dead_code)] // Each test module uses its own part of the harness.
 
+pub mod failpoint;
 pub mod make;
 #[cfg(unix)]
 pub mod watch;
@@ -169,6 +170,8 @@ impl Dir {
             .env_remove("TROVE_TEXT_MODEL_DIR")
             .env_remove("RUST_LOG")
             .env_remove("RUST_BACKTRACE")
+            // Fail points are set by the tests that stop or crash the binary (util::failpoint).
+            .env_remove("FAILPOINTS")
             .stdin(Stdio::null());
         TestCommand { cmd }
     }

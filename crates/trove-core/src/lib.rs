@@ -11,6 +11,7 @@ pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod extract;
+mod failpoint;
 pub mod index;
 pub mod paths;
 pub mod pipeline;

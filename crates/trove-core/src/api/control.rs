@@ -8,13 +8,11 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::Read;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::Library;
-use super::writer::SERVICE_MARK;
 use crate::error::{Error, Result};
 use crate::store::Layout;
 
@@ -138,14 +136,9 @@ fn alive(_pid: u32) -> bool {
 
 /// The first line of the lock file when its holder is a service.
 fn service_holder(layout: &Layout) -> Option<String> {
-    let mut text = String::new();
-    File::open(layout.lock_file())
-        .ok()?
-        .read_to_string(&mut text)
-        .ok()?;
-    let mut lines = text.lines();
-    let holder = lines.next()?.trim().to_string();
-    lines.any(|l| l.trim() == SERVICE_MARK).then_some(holder)
+    super::writer::holder_note(layout)
+        .filter(|note| note.service)
+        .map(|note| note.holder)
 }
 
 fn send(layout: &Layout, request: &Request) -> Result<()> {

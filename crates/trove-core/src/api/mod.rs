@@ -14,7 +14,7 @@ pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::pipeline::{Gate, Models, Pipeline, Progress, Work};
 use crate::reconcile::{self, Changes};
 use crate::scan;
-use crate::store::{self, Layout, read, write};
+use crate::store::{self, Layout, Schema, read, write};
 use crate::{paths, pipeline};
 
 pub use models::{ModelEntry, ModelUse, QueryVectors};
@@ -120,29 +120,10 @@ impl Library {
         &self.settings
     }
 
-    /// A read-only connection, once the schema is current: a library last written by an older
-    /// Trove is migrated first (unless another process is writing, which migrated it already).
+    /// A read-only connection to the library's current schema; `None` while there is nothing
+    /// to read. See [`open_current`].
     fn reader(&self) -> Result<Option<Connection>> {
-        match store::open_reader(&self.layout)? {
-            Some(conn) if store::needs_upgrade(&conn)? => {
-                drop(conn);
-                let upgrade = self.writer("upgrading the library");
-                let conn = store::open_reader(&self.layout)?;
-                match conn {
-                    Some(conn) if store::needs_upgrade(&conn)? => Err(Error::Invalid(format!(
-                        "the library at {} was written by an older Trove and could not be \
-                         upgraded ({}); run `trove index` where it can be written",
-                        self.layout.dir.display(),
-                        match upgrade {
-                            Err(e) => e.to_string(),
-                            Ok(_) => "unknown reason".into(),
-                        }
-                    ))),
-                    other => Ok(other),
-                }
-            }
-            other => Ok(other),
-        }
+        open_current(&self.layout, UPGRADE_WAIT, &mut || {})
     }
 
     /// Takes the writer lock; fails with [`Error::Busy`] when another process holds it.
@@ -344,6 +325,63 @@ impl Library {
     }
 }
 
+/// How long a reader waits for the process holding the writer lock to upgrade an older schema
+/// (it does so as it takes the lock; a migration takes well under a second).
+const UPGRADE_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the library for reading once its schema is this Trove's:
+/// - no library, or one being created whose schema is not committed yet: `None`, read as
+///   empty. That is exactly what it holds, and readers never wait for the writer.
+/// - an older Trove's schema: upgraded here when no other process writes; when one does, it
+///   is upgrading it (our writers migrate as they take the lock), so this waits for it, up to
+///   `wait`, calling `on_wait` each time it does. A writer that still has not upgraded it by
+///   then is an older Trove: the library is reported busy, with who holds it.
+fn open_current(
+    layout: &Layout,
+    wait: Duration,
+    on_wait: &mut dyn FnMut(),
+) -> Result<Option<Connection>> {
+    let deadline = Instant::now() + wait;
+    let mut upgraded = false;
+    loop {
+        let version = match store::open_reader(layout)? {
+            None | Some((_, Schema::Unwritten)) => return Ok(None),
+            Some((conn, Schema::Current)) => return Ok(Some(conn)),
+            Some((_, Schema::Older(version))) => version,
+        };
+        if upgraded {
+            return Err(Error::Internal(format!(
+                "the library at {} is still at schema {version} after its upgrade",
+                layout.dir.display()
+            )));
+        }
+        match Writer::acquire(layout, "upgrading the library") {
+            // Taking the writer lock migrated the schema.
+            Ok(_writer) => upgraded = true,
+            Err(Error::Busy { .. }) if Instant::now() < deadline => {
+                on_wait();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(Error::Busy { path, holder }) => {
+                return Err(Error::Busy {
+                    path,
+                    holder: format!(
+                        "{holder}, and has not upgraded it from an older Trove's format \
+                         (schema {version}); if that process is an older Trove, quit it"
+                    ),
+                });
+            }
+            Err(e) => {
+                return Err(Error::Invalid(format!(
+                    "the library at {} was written by an older Trove and could not be \
+                     upgraded ({e}); run `trove index` where it can be written",
+                    layout.dir.display()
+                )));
+            }
+        }
+    }
+}
+
 /// An in-memory library with the schema, for reads before anything was indexed.
 fn empty_db() -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
@@ -466,4 +504,93 @@ fn dir_size(dir: &Path) -> u64 {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::{File, OpenOptions};
+
+    /// A library as an older Trove left it (schema 2), that nobody is writing.
+    fn older_library() -> (tempfile::TempDir, Layout) {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        let mut conn = Connection::open(layout.db()).unwrap();
+        store::migrate_to(&mut conn, 2);
+        (dir, layout)
+    }
+
+    /// The writer lock, held as another process holds it (the lock belongs to an open file).
+    fn hold_writer_lock(layout: &Layout) -> File {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(layout.lock_file())
+            .unwrap();
+        file.try_lock().unwrap();
+        std::fs::write(layout.lock_file(), "Trove (pid 1) is indexing\n").unwrap();
+        file
+    }
+
+    fn schema_of(conn: &Connection, layout: &Layout) -> Schema {
+        store::schema(conn, layout).unwrap()
+    }
+
+    #[test]
+    fn a_reader_waits_for_the_writer_that_upgrades_an_older_library() {
+        let (_dir, layout) = older_library();
+        let mut lock = Some(hold_writer_lock(&layout));
+        let mut waits = 0;
+        // The writer migrates (as it does right after taking the lock) only once the reader
+        // waits for it, so the reader meets the older schema with the lock held.
+        let conn = open_current(&layout, Duration::from_secs(60), &mut || {
+            waits += 1;
+            if let Some(lock) = lock.take() {
+                store::open_writer(&layout).unwrap();
+                drop(lock);
+            }
+        })
+        .unwrap()
+        .expect("the upgraded library");
+        assert_eq!(waits, 1);
+        assert_eq!(schema_of(&conn, &layout), Schema::Current);
+    }
+
+    #[test]
+    fn an_older_library_nobody_writes_is_upgraded_by_its_first_reader() {
+        let (_dir, layout) = older_library();
+        let conn = open_current(&layout, Duration::ZERO, &mut || {
+            panic!("nobody to wait for")
+        })
+        .unwrap()
+        .expect("the upgraded library");
+        assert_eq!(schema_of(&conn, &layout), Schema::Current);
+    }
+
+    #[test]
+    fn an_older_library_an_older_trove_is_writing_is_busy_not_broken() {
+        let (_dir, layout) = older_library();
+        let _lock = hold_writer_lock(&layout);
+        let err = open_current(&layout, Duration::from_millis(50), &mut || {}).unwrap_err();
+        assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("Trove (pid 1) is indexing"), "{message}");
+        assert!(message.contains("has not upgraded it"), "{message}");
+    }
+
+    #[test]
+    fn a_library_being_created_reads_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        // The writer made the database file and has not committed the schema yet.
+        let _lock = hold_writer_lock(&layout);
+        let creating = Connection::open(layout.db()).unwrap();
+        creating.pragma_update(None, "journal_mode", "WAL").unwrap();
+        let library = Library::open(dir.path(), Settings::default());
+        assert!(library.files().unwrap().is_empty());
+        assert!(library.roots().unwrap().is_empty());
+        assert_eq!(library.status().unwrap().counts.photos, 0);
+    }
 }

@@ -5,7 +5,8 @@
 //! The lock file also records who holds it, so the "busy" message can say which process.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -47,33 +48,73 @@ impl Writer {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.lines().next().unwrap_or_default().trim();
                 return Err(Error::Busy {
                     path: layout.dir.clone(),
-                    holder: if holder.is_empty() {
-                        "another Trove process is writing to it".into()
-                    } else {
-                        holder.to_string()
-                    },
+                    holder: holder_note(layout)
+                        .map(|note| note.holder)
+                        .unwrap_or_else(|| "another Trove process is writing to it".into()),
                 });
             }
             Err(TryLockError::Error(e)) => {
                 return Err(Error::io(format!("cannot lock {}", path.display()), e));
             }
         }
-        // Best effort: the note only improves the busy message of other processes.
+        // Best effort: the note only improves the busy message of other processes and tells
+        // them whether this one takes requests. One write of the whole note, so that a reader
+        // sees it whole or not at all (see `holder_note`).
+        let note = format!(
+            "Trove (pid {}) is {purpose}\n{}",
+            std::process::id(),
+            if service {
+                format!("{SERVICE_MARK}\n")
+            } else {
+                String::new()
+            }
+        );
         let _ = file
             .set_len(0)
             .and_then(|_| file.rewind())
-            .and_then(|_| write!(file, "Trove (pid {}) is {purpose}", std::process::id()))
-            .and_then(|_| match service {
-                true => write!(file, "\n{SERVICE_MARK}"),
-                false => Ok(()),
-            });
+            .and_then(|_| file.write_all(note.as_bytes()));
         let conn = store::open_writer(layout)?;
         Ok(Writer { conn, _lock: file })
+    }
+}
+
+/// What the writer lock's holder says of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HolderNote {
+    /// "Trove (pid 123) is indexing".
+    pub holder: String,
+    /// The holder runs the service and takes requests through the inbox.
+    pub service: bool,
+}
+
+/// How long a note that is being written is read again before it is taken as it is.
+const NOTE_WAIT: Duration = Duration::from_millis(500);
+
+/// The note in the lock file; `None` when there is none. The holder writes it just after
+/// taking the lock, newline-ended: a note read empty or without its final newline is being
+/// written, and is read again for up to [`NOTE_WAIT`] (an older Trove's note has no final
+/// newline, and is then taken as it is).
+pub(crate) fn holder_note(layout: &Layout) -> Option<HolderNote> {
+    let deadline = Instant::now() + NOTE_WAIT;
+    loop {
+        let text = match std::fs::read_to_string(layout.lock_file()) {
+            Ok(text) => text,
+            // Nobody ever took the lock (a holder creates the file before it locks it).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(_) => String::new(),
+        };
+        if text.ends_with('\n') || Instant::now() >= deadline {
+            let mut lines = text.lines();
+            let holder = lines.next()?.trim().to_string();
+            if holder.is_empty() {
+                return None;
+            }
+            let service = lines.any(|l| l.trim() == SERVICE_MARK);
+            return Some(HolderNote { holder, service });
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -145,4 +186,45 @@ pub fn check(conn: &Connection, layout: &Layout) -> Result<CheckReport> {
         ok: problems.is_empty(),
         problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_note_names_the_holder_and_whether_it_takes_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        assert_eq!(holder_note(&layout), None);
+        let service = Writer::acquire_as(&layout, "watching", true).unwrap();
+        let note = holder_note(&layout).unwrap();
+        assert!(note.service);
+        assert_eq!(
+            note.holder,
+            format!("Trove (pid {}) is watching", std::process::id())
+        );
+        drop(service);
+        let _plain = Writer::acquire(&layout, "indexing").unwrap();
+        assert!(!holder_note(&layout).unwrap().service);
+    }
+
+    #[test]
+    fn a_note_without_its_final_newline_is_read_again_then_taken_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        // What an older Trove wrote (or a reader sees mid-write).
+        std::fs::write(
+            layout.lock_file(),
+            format!("Trove (pid 7) is watching\n{SERVICE_MARK}"),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let note = holder_note(&layout).unwrap();
+        assert!(started.elapsed() >= NOTE_WAIT);
+        assert_eq!(note.holder, "Trove (pid 7) is watching");
+        assert!(note.service);
+        std::fs::write(layout.lock_file(), "").unwrap();
+        assert_eq!(holder_note(&layout), None);
+    }
 }

@@ -104,7 +104,11 @@ impl<'scope> Stages<'scope> {
             let lookup = store::open_reader(work.layout);
             for batch in jobs_rx {
                 let read = match &lookup {
-                    Ok(Some(conn)) => read(&work, conn, batch),
+                    // The writer of this process migrated the schema before the pipeline ran.
+                    Ok(Some((conn, store::Schema::Current))) => read(&work, conn, batch),
+                    Ok(Some((_, schema))) => Err(Error::Internal(format!(
+                        "the library's schema changed under its writer ({schema:?})"
+                    ))),
                     Ok(None) => Err(Error::Internal("the library database is gone".into())),
                     Err(e) => Err(Error::Internal(format!("cannot read the library: {e}"))),
                 };

@@ -16,6 +16,7 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result};
+use crate::failpoint::failpoint;
 
 const DB_FILE: &str = "library.db";
 const THUMBS_DIR: &str = "thumbs";
@@ -93,11 +94,36 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Whether a library's schema is older than this Trove's (a reader cannot use it until a
-/// writer has migrated it).
-pub fn needs_upgrade(conn: &Connection) -> Result<bool> {
+/// What a reader finds of a library's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// This Trove's: readable.
+    Current,
+    /// None committed yet: the library is being created (its writer has made the file and not
+    /// yet committed the schema), or its creation was cut short. Nothing was ever stored in it.
+    Unwritten,
+    /// An older Trove's: a writer must migrate it before this Trove can read it.
+    Older(i64),
+}
+
+/// The schema of the library `conn` reads. A version newer than this Trove's is an error (the
+/// user must upgrade Trove), as is anything that is not a Trove library.
+pub fn schema(conn: &Connection, layout: &Layout) -> Result<Schema> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    Ok(version < migrations_count())
+    let latest = migrations_count();
+    Ok(match version {
+        // The migrations commit the schema and its version in one transaction, so a reader
+        // sees version 0 exactly when no schema was committed.
+        0 => Schema::Unwritten,
+        v if v < latest => Schema::Older(v),
+        v if v == latest => Schema::Current,
+        v => {
+            return Err(Error::Invalid(format!(
+                "the library at {} was written by a newer Trove (schema {v}, this one knows {latest}); upgrade Trove",
+                layout.dir.display()
+            )));
+        }
+    })
 }
 
 /// Opens (creating if needed) the library database and brings its schema up to date.
@@ -111,6 +137,9 @@ pub fn open_writer(layout: &Layout) -> Result<Connection> {
     let mut conn = Connection::open(layout.db())?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
+    // The database file exists and no schema is committed yet (a new library), or an older
+    // one is (an upgrade): what readers of another process may meet.
+    failpoint!("store::before_schema");
     migrate(&mut conn)?;
     Ok(conn)
 }
@@ -120,8 +149,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// Opens a read-only connection; `None` when no library has been created at `layout` yet.
-pub fn open_reader(layout: &Layout) -> Result<Option<Connection>> {
+/// Opens a read-only connection and reads which schema it holds; `None` when no library has
+/// been created at `layout` yet.
+pub fn open_reader(layout: &Layout) -> Result<Option<(Connection, Schema)>> {
     if !layout.db().exists() {
         return Ok(None);
     }
@@ -130,19 +160,18 @@ pub fn open_reader(layout: &Layout) -> Result<Option<Connection>> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     configure(&conn)?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let latest = migrations_count();
-    if version > latest {
-        return Err(Error::Invalid(format!(
-            "the library at {} was written by a newer Trove (schema {version}, this one knows {latest}); upgrade Trove",
-            layout.dir.display()
-        )));
-    }
-    Ok(Some(conn))
+    let schema = schema(&conn, layout)?;
+    Ok(Some((conn, schema)))
 }
 
 fn migrations_count() -> i64 {
     4
+}
+
+/// A library at an older schema version, as an older Trove left it (for the upgrade tests).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) {
+    migrations().to_version(conn, version).unwrap();
 }
 
 pub fn now_secs() -> i64 {
@@ -182,6 +211,35 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, migrations_count());
-        assert!(open_reader(&layout).unwrap().is_some());
+        let (_, schema) = open_reader(&layout).unwrap().unwrap();
+        assert_eq!(schema, Schema::Current);
+    }
+
+    #[test]
+    fn a_database_file_without_a_schema_reads_as_unwritten_not_older() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        // What a writer leaves between creating the file and committing the schema.
+        let conn = Connection::open(layout.db()).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        let (_, schema) = open_reader(&layout).unwrap().unwrap();
+        assert_eq!(schema, Schema::Unwritten);
+        drop(conn);
+        std::fs::write(layout.db(), b"").unwrap();
+        let (_, schema) = open_reader(&layout).unwrap().unwrap();
+        assert_eq!(schema, Schema::Unwritten);
+    }
+
+    #[test]
+    fn versions_before_and_after_this_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        let mut conn = Connection::open(layout.db()).unwrap();
+        migrate_to(&mut conn, 2);
+        assert_eq!(schema(&conn, &layout).unwrap(), Schema::Older(2));
+        conn.pragma_update(None, "user_version", migrations_count() + 1)
+            .unwrap();
+        let newer = schema(&conn, &layout).unwrap_err().to_string();
+        assert!(newer.contains("written by a newer Trove"), "{newer}");
     }
 }
