@@ -1,7 +1,8 @@
-//! Crash safety, the blunt way: `trove index` killed with SIGKILL at random moments, over and
-//! over, while the corpus changes between runs; then one run to completion must leave a library
-//! that is consistent and equal to the disk. (Failure injection at named points would be
-//! sharper; this test needs nothing from the engine but its binary.)
+//! Crash safety, two ways. Sharp: `trove index` ended (as by `kill -9`) at each named commit
+//! point of the store and the pipeline (fail points, see `tests/util/failpoint.rs`); blunt:
+//! `trove index` and `trove watch` killed with SIGKILL at random moments, over and over, while
+//! the corpus changes between runs. Either way, the next run to completion must leave a library
+//! that is consistent and equal to the disk.
 //!
 //! The kill delays come from a seeded RNG. The seed is printed; rerun a failure with
 //! `TROVE_TEST_SEED=<seed>`.
@@ -119,6 +120,88 @@ fn mutate(dir: &Dir, model: &mut Model, rng: &mut StdRng, next_word: &mut usize)
         dir.write(&rel, note_bytes(*next_word));
         model.insert(rel, Some(*next_word));
         *next_word += 1;
+    }
+}
+
+/// Where a writer commits, in the order a first `trove index` passes them.
+const COMMIT_POINTS: &[&str] = &[
+    "store::before_schema",
+    "reconcile::before_commit",
+    "pipeline::before_commit",
+    "pipeline::after_commit",
+];
+
+#[test]
+fn a_crash_at_each_commit_point_resumes_to_a_library_equal_to_the_disk() {
+    for point in COMMIT_POINTS {
+        let dir = Dir::new();
+        let mut model = Model::new();
+        for i in 0..6 {
+            let rel = format!("notes/note-{i}.md");
+            dir.write(&rel, make::note(&format!("Note {i}"), &word(i)));
+            model.insert(rel, Some(i));
+        }
+        dir.copy("notes/note-0.md", "note-0-copy.md");
+        model.insert("note-0-copy.md".into(), Some(0));
+        for i in 0..4 {
+            let rel = format!("photos/img-{i}.png");
+            dir.write(&rel, make::png(16 + i, 12, u64::from(i)));
+            model.insert(rel, None);
+        }
+        let index = [
+            "index",
+            "files",
+            "--model-dir",
+            util::TINY_CLIP,
+            "--text-model",
+            "none",
+            "--batch-size",
+            "3",
+        ];
+        let crashed = dir
+            .trove(&index)
+            .env("FAILPOINTS", format!("{point}=return(abort)"))
+            .run();
+        assert_eq!(
+            crashed.code, None,
+            "{point}: trove index did not crash:\n{crashed}"
+        );
+
+        // Readers meet what the crash left; the next run resumes from it.
+        let status = dir.status();
+        assert_eq!(n(&status, "failed"), 0, "{point}: {status:#}");
+        let report = dir.trove(&index).json();
+        assert_eq!(n(&report["processed"], "failed"), 0, "{point}: {report:#}");
+        let check = dir.trove(&["check"]).json();
+        assert_eq!(
+            check,
+            serde_json::json!({"ok": true, "problems": []}),
+            "{point}"
+        );
+        let on_disk: BTreeSet<String> = model.keys().map(|rel| dir.shown(rel)).collect();
+        let indexed = util::files_in_index(&dir);
+        assert_eq!(
+            indexed.keys().cloned().collect::<BTreeSet<_>>(),
+            on_disk,
+            "{point}: index and disk differ"
+        );
+        assert!(
+            indexed.values().all(|(state, _)| state == "indexed"),
+            "{point}: {indexed:?}"
+        );
+        let status = dir.status();
+        assert_eq!(
+            counts(&status),
+            [11, 11, 0, 0, 0, 4, 7],
+            "{point}: {status:#}"
+        );
+        assert_eq!(
+            n(&status, "contents"),
+            10,
+            "{point}: the copy shares its content"
+        );
+        assert_found_once(&dir, &model, 0);
+        assert_found_once(&dir, &model, 5);
     }
 }
 

@@ -20,6 +20,7 @@ use rusqlite::Connection;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::failpoint::failpoint;
 use crate::pipeline::{Gate, Models, Pipeline, Progress, Work};
 use crate::reconcile::{self, Changes};
 use crate::scan;
@@ -190,6 +191,7 @@ impl Library {
             .collect();
         let tx = writer.conn.transaction()?;
         let (changes, dropped) = reconcile::reconcile(&tx, &listings)?;
+        failpoint!("reconcile::before_commit");
         tx.commit()?;
         pipeline::remove_thumbnails(&self.layout, &dropped);
         on_event(&IndexEvent::Reconciled(changes.clone()));

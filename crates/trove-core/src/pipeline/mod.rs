@@ -27,6 +27,7 @@ pub mod stages;
 
 use crate::error::Result;
 use crate::extract::{Extracted, Limits, Reader};
+use crate::failpoint::failpoint;
 use crate::paths;
 use crate::store::{self, Layout, write};
 pub use embed_stage::Models;
@@ -372,7 +373,11 @@ impl<'a> Pipeline<'a> {
             }
         }
         let dropped = write::gc_contents(&tx)?;
+        // A crash here loses the batch (its rows stay pending) and leaves its new thumbnails
+        // as orphan files; one just after leaves the dropped contents' thumbnails.
+        failpoint!("pipeline::before_commit");
         tx.commit()?;
+        failpoint!("pipeline::after_commit");
         remove_thumbnails(self.layout, &dropped);
         Ok(())
     }
