@@ -15,22 +15,12 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
 use crate::util::make::{self, word};
-use crate::util::{self, Dir, counts, n};
+use crate::util::{self, Dir, Written, counts, n};
 
 const ROUNDS: usize = 6;
 const NOTES: usize = 250;
 const PHOTOS: usize = 40;
 const DUPLICATES: usize = 10;
-
-/// What the test wrote: relative path under `files/` → the note word it holds (photos: none).
-type Model = BTreeMap<String, Option<usize>>;
-
-fn seed() -> u64 {
-    match std::env::var("TROVE_TEST_SEED") {
-        Ok(s) => s.parse().expect("TROVE_TEST_SEED is a number"),
-        Err(_) => rand::rng().random(),
-    }
-}
 
 /// Ordinary words for the body of the notes (none of them looks like a [`word`]).
 const FILLER: &[&str] = &[
@@ -59,8 +49,8 @@ fn note_bytes(n: usize) -> String {
 
 /// ~300 files: notes with one unique word each, small photos (PNG and JPEG, all distinct), and
 /// a few exact copies of notes in another folder.
-fn corpus(dir: &Dir) -> Model {
-    let mut model = Model::new();
+fn corpus(dir: &Dir) -> Written {
+    let mut model = Written::new();
     for i in 0..NOTES {
         let rel = format!("notes/{:02}/note-{i:04}.md", i % 17);
         dir.write(&rel, note_bytes(i));
@@ -88,7 +78,7 @@ fn corpus(dir: &Dir) -> Model {
 }
 
 /// A few deletions, renames (across folders), rewrites and new notes.
-fn mutate(dir: &Dir, model: &mut Model, rng: &mut StdRng, next_word: &mut usize) {
+fn mutate(dir: &Dir, model: &mut Written, rng: &mut StdRng, next_word: &mut usize) {
     let paths: Vec<String> = model.keys().cloned().collect();
     let mut picked: Vec<&String> = paths.choose_multiple(rng, 5).collect();
     picked.shuffle(rng);
@@ -135,7 +125,7 @@ const COMMIT_POINTS: &[&str] = &[
 fn a_crash_at_each_commit_point_resumes_to_a_library_equal_to_the_disk() {
     for point in COMMIT_POINTS {
         let dir = Dir::new();
-        let mut model = Model::new();
+        let mut model = Written::new();
         for i in 0..6 {
             let rel = format!("notes/note-{i}.md");
             dir.write(&rel, make::note(&format!("Note {i}"), &word(i)));
@@ -207,9 +197,7 @@ fn a_crash_at_each_commit_point_resumes_to_a_library_equal_to_the_disk() {
 
 #[test]
 fn killing_index_at_random_moments_never_corrupts_the_library() {
-    let seed = seed();
-    println!("crash test seed: {seed} (rerun with TROVE_TEST_SEED={seed})");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = util::seeded_rng("crash");
     let dir = Dir::new();
     let mut model = corpus(&dir);
     let mut next_word = 1000;
@@ -294,7 +282,7 @@ fn killing_index_at_random_moments_never_corrupts_the_library() {
 
 /// Note word `w` is found as one result listing exactly the files that hold it (the others as
 /// copies), or not at all when none does.
-fn assert_found_once(dir: &Dir, model: &Model, w: usize) {
+fn assert_found_once(dir: &Dir, model: &Written, w: usize) {
     let holders: BTreeSet<String> = model
         .iter()
         .filter(|(_, v)| **v == Some(w))
@@ -323,9 +311,7 @@ fn assert_found_once(dir: &Dir, model: &Model, w: usize) {
 /// doubled, and the broken files still failed with their reasons.
 #[test]
 fn killing_watch_at_random_moments_never_corrupts_the_library() {
-    let seed = seed();
-    println!("watch crash test seed: {seed} (rerun with TROVE_TEST_SEED={seed})");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = util::seeded_rng("watch crash");
     let dir = Dir::new();
     let mut model = corpus(&dir);
     dir.write("broken/truncated.png", &make::png(40, 30, 1)[..60]);

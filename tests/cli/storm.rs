@@ -6,32 +6,21 @@
 //! The operations come from a seeded RNG; the seed is printed (rerun with
 //! `TROVE_TEST_SEED=<seed>`).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
 
 use crate::util::make::{self, word};
-use crate::util::{self, Dir, TINY_CLIP};
+use crate::util::{self, Dir, TINY_CLIP, Written};
 
 const BURSTS: usize = 6;
 const CREATES_PER_BURST: usize = 400;
 const RENAMES_PER_BURST: usize = 80;
 const DELETES_PER_BURST: usize = 80;
 
-/// What the test wrote: relative path under `files/` → the note word it holds (photos: none).
-type Model = BTreeMap<String, Option<usize>>;
-
-fn seed() -> u64 {
-    match std::env::var("TROVE_TEST_SEED") {
-        Ok(s) => s.parse().expect("TROVE_TEST_SEED is a number"),
-        Err(_) => rand::rng().random(),
-    }
-}
-
-fn create(dir: &Dir, model: &mut Model, rel: String, next: &mut usize) {
+fn create(dir: &Dir, model: &mut Written, rel: String, next: &mut usize) {
     if (*next).is_multiple_of(10) {
         let rel = rel.replace(".md", ".png");
         dir.write(&rel, make::png(8 + (*next % 17) as u32, 8, *next as u64));
@@ -43,7 +32,7 @@ fn create(dir: &Dir, model: &mut Model, rel: String, next: &mut usize) {
     *next += 1;
 }
 
-fn burst(dir: &Dir, model: &mut Model, rng: &mut StdRng, round: usize, next: &mut usize) {
+fn burst(dir: &Dir, model: &mut Written, rng: &mut StdRng, round: usize, next: &mut usize) {
     for i in 0..CREATES_PER_BURST {
         let rel = format!("b{round}/f{:02}/n{i}.md", i % 13);
         create(dir, model, rel, next);
@@ -88,11 +77,9 @@ fn burst(dir: &Dir, model: &mut Model, rng: &mut StdRng, round: usize, next: &mu
 
 #[test]
 fn a_storm_of_changes_while_indexing_leaves_the_index_equal_to_the_disk() {
-    let seed = seed();
-    println!("storm test seed: {seed} (rerun with TROVE_TEST_SEED={seed})");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = util::seeded_rng("storm");
     let dir = Dir::new();
-    let mut model = Model::new();
+    let mut model = Written::new();
     let mut next = 0;
     for i in 0..300 {
         create(

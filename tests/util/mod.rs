@@ -335,6 +335,21 @@ impl TestCommand {
     }
 }
 
+/// What a test wrote: relative path under `files/` → the note word it holds (photos: none).
+pub type Written = BTreeMap<String, Option<usize>>;
+
+/// The random numbers of a randomised test, from `TROVE_TEST_SEED` (to rerun a failure) or a
+/// fresh seed; the seed is printed so that a failure can be rerun.
+pub fn seeded_rng(test: &str) -> rand::rngs::StdRng {
+    use rand::{Rng, SeedableRng};
+    let seed = match std::env::var("TROVE_TEST_SEED") {
+        Ok(s) => s.parse().expect("TROVE_TEST_SEED is a number"),
+        Err(_) => rand::rng().random(),
+    };
+    println!("{test} test seed: {seed} (rerun with TROVE_TEST_SEED={seed})");
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
 /// Every file the library tracks, straight from its database.
 pub fn index_rows(dir: &Dir) -> Vec<FileInfo> {
     Library::open(dir.library(), Settings::default())
