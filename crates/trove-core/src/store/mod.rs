@@ -107,7 +107,7 @@ pub enum Schema {
 }
 
 /// The schema of the library `conn` reads. A version newer than this Trove's is an error (the
-/// user must upgrade Trove), as is anything that is not a Trove library.
+/// user must upgrade Trove).
 pub fn schema(conn: &Connection, layout: &Layout) -> Result<Schema> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let latest = migrations_count();
