@@ -1,7 +1,7 @@
 //! A `trove` process stopped at a named fail point (trove-core's `failpoint.rs`), so a test can
 //! act at that exact step and then let it go on: no sleeps, no races.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -72,10 +72,6 @@ impl Held {
     pub fn release(mut self) -> Output {
         std::fs::write(self.marker("release"), "").unwrap();
         self.child.take().unwrap().wait_with_output().unwrap()
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }
 
