@@ -194,7 +194,7 @@ pub fn models(models: &[ModelEntry]) {
             usage.join(", ")
         );
     }
-    println!("* default. Models download on first use; see the README for offline use.");
+    println!("* default. Models download on first use; see docs/models.md for offline use.");
 }
 
 pub fn removed(r: &RemoveReport) {

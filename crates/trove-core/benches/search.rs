@@ -1,6 +1,6 @@
 //! Query latency without the text tower: `search::run` over a library of synthetic photos
 //! (random unit vectors, 512 dimensions as CLIP ViT-B/32's), with and without a filter, printed
-//! as p50/p99 — the figures DESIGN.md §6 sets targets for (p50 ≤ 10 ms, p99 ≤ 30 ms at 100k
+//! as p50/p99 — the figures docs/benchmarks.md sets targets for (p50 ≤ 10 ms, p99 ≤ 30 ms at 100k
 //! photos on 2 cores). Run: `cargo bench -p trove-core --bench search [-- PHOTOS]`.
 
 use std::time::{Duration, Instant};

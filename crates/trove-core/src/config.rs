@@ -52,7 +52,7 @@ impl Default for WatchSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct SearchSettings {
     /// How keyword and meaning rankings are combined per group: "rrf" (reciprocal-rank
-    /// fusion, the default: measured best on the test sets, see the README) or "weighted".
+    /// fusion, the default: measured best on the test sets, see docs/search.md) or "weighted".
     pub fusion: crate::search::fuse::Fusion,
 }
 

@@ -2,7 +2,7 @@
 //! over the sample notes: meaning finds paraphrases that keywords miss, keywords find rare exact
 //! words that meaning ranks lower, and fusing the two beats either alone. The labelled queries
 //! are `tests/fixtures/minilm/queries.json`; the measurement prints a table (`--nocapture`)
-//! that the README quotes.
+//! that docs/search.md quotes.
 
 use std::path::{Path, PathBuf};
 

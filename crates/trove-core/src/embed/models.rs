@@ -17,7 +17,7 @@ use super::download::HubSource;
 mod registry;
 use registry::REGISTRY;
 
-/// What a model is used for (DESIGN.md §4).
+/// What a model is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -164,7 +164,7 @@ pub struct TextRules {
     pub passage_prefix: &'static str,
 }
 
-/// Published zero-shot retrieval quality, for choosing a default (README, `trove models`).
+/// Published zero-shot retrieval quality, for choosing a default (docs/models.md, `trove models`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct Published {
     /// Flickr30k 1k test, text → image Recall@1 (percent).
@@ -255,7 +255,7 @@ const MEAN_POOLED: TextRules = TextRules {
     passage_prefix: "",
 };
 
-/// The default bridge model (see the README for why).
+/// The default bridge model (see docs/models.md for why).
 pub const DEFAULT_BRIDGE: &str = "clip-vit-b32";
 /// The default text model.
 pub const DEFAULT_TEXT: &str = "minilm-l6";

@@ -64,7 +64,7 @@ pub fn load(conn: &Connection, model: &str, part: Part) -> Result<Option<f64>> {
 /// on it. A match by meaning must beat what nine in ten meaningless queries reach. (Their
 /// maximum, or their mean plus two deviations, hang on the few nulls that land next to some
 /// photo by accident: on the tiny test model they kept only 12 % and 29 % of true matches,
-/// this keeps 97 %; see the README.)
+/// this keeps 97 %; see docs/search.md.)
 pub fn calibrate(nulls: &[Vec<f32>], index: &VectorIndex) -> Option<f64> {
     let mut best: Vec<f64> = nulls
         .iter()

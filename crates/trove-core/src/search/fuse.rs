@@ -4,7 +4,7 @@
 //! they are. Reciprocal-rank fusion (Cormack et al., 2009) uses ranks only: an item scores
 //! `Σ 1 / (K + rank)` over the lists it appears in, so the best of either list ranks high and
 //! an item both lists agree on ranks highest. The weighted alternative rescales each list's
-//! scores to 0..1 (min–max) and adds them with weights. The README gives the measurements
+//! scores to 0..1 (min–max) and adds them with weights. docs/search.md gives the measurements
 //! that made RRF the default.
 
 use std::collections::HashMap;

@@ -140,7 +140,7 @@ pub fn run(conn: &Connection, q: &Query, scope: &Scope) -> Result<SearchResults>
 
 /// Which keyword queries a group tries: all words, then (matching by keyword alone) any word.
 /// With matching by meaning, results with only some of the words are left to meaning: fused
-/// in, they pushed paraphrase matches down (measured in `tests/hybrid.rs`, see the README).
+/// in, they pushed paraphrase matches down (measured in `tests/hybrid.rs`, see docs/search.md).
 fn keyword_lists(semantic: &Option<Semantic>) -> usize {
     if semantic.is_some() { 1 } else { 2 }
 }
