@@ -101,7 +101,7 @@ commands! {
     fn pick_folder() -> Option<String> = |app, _| {
         let picked = app.dialog().file().set_title("Add a folder to Trove").blocking_pick_folder();
         picked
-            .map(|folder| folder.into_path().map(|p| trove_core::paths::display(&p)))
+            .map(|folder| folder.into_path().map(|p| trove_core::api::display_path(&p)))
             .transpose()
             .map_err(|e| FrontError::Invalid(format!("that folder cannot be used: {e}")))
     };
@@ -118,7 +118,7 @@ commands! {
     /// Quits Trove: the window goes at once, indexing stops (files in hand stay queued for the
     /// next start), then the app exits. The tray's "Quit Trove" does the same.
     fn quit() -> () = |app, _| {
-        crate::service::quit(app);
+        crate::lifecycle::quit(app);
         Ok(())
     };
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use trove_front::types::Upload;
 
-/// The channel of the service's events ([`trove_core::service::ServiceEvent`]).
+/// The channel of the service's events ([`trove_core::api::ServiceEvent`]).
 pub const SERVICE: &str = "service";
 /// The channel of [`DesktopEvent`]s.
 pub const DESKTOP: &str = "desktop";

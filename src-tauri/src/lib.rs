@@ -3,13 +3,14 @@
 //!
 //! The shell holds no logic of its own: commands are thin adapters over [`Front`]
 //! ([`commands`]), files reach the window by id through the `trove:` protocol ([`protocol`]),
-//! and what only a desktop has lives in small modules: the window's life and native drops
-//! ([`window`]), the tray ([`tray`]), the service's start and stop ([`service`]), and the
-//! events sent to the window ([`events`]). The window may call only its own commands
+//! and what only a desktop has lives in small modules: the app's life — summon, put away, quit
+//! — ([`lifecycle`]), the window and native drops ([`window`]), the tray ([`tray`]), the
+//! service's start ([`service`]), and the events sent to the window ([`events`]). The window may call only its own commands
 //! (`capabilities/main.json`); plugins are used from Rust, never from the page.
 
 pub mod commands;
 pub mod events;
+mod lifecycle;
 mod permitted;
 pub mod protocol;
 mod service;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 use tauri::{Manager, RunEvent};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
-use trove_core::embed::select::ModelChoice;
+use trove_core::api::ModelChoice;
 use trove_core::{Library, Settings};
 use trove_front::{Front, Hub};
 
@@ -47,11 +48,6 @@ pub enum DesktopError {
     Tauri(#[from] tauri::Error),
 }
 
-/// What is remembered of the window: all but whether it was shown (at login it starts hidden).
-const WINDOW_STATE: tauri_plugin_window_state::StateFlags =
-    tauri_plugin_window_state::StateFlags::all()
-        .difference(tauri_plugin_window_state::StateFlags::VISIBLE);
-
 /// The global shortcut that brings Trove up with the search field focused.
 const SUMMON: &str = "CommandOrControl+Shift+Space";
 
@@ -70,11 +66,11 @@ pub fn run(launch: Launch) -> Result<(), DesktopError> {
     let app = tauri::Builder::default()
         // First: a second launch only brings this one's window up.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            window::summon(app)
+            lifecycle::summon(app)
         }))
         .plugin(
             tauri_plugin_window_state::Builder::default()
-                .with_state_flags(WINDOW_STATE)
+                .with_state_flags(lifecycle::WINDOW_STATE)
                 .build(),
         )
         .plugin(tauri_plugin_dialog::init())
@@ -86,14 +82,14 @@ pub fn run(launch: Launch) -> Result<(), DesktopError> {
             tauri_plugin_global_shortcut::Builder::new()
                 .with_handler(|app, _shortcut, event| {
                     if event.state == ShortcutState::Pressed {
-                        window::summon(app);
+                        lifecycle::summon(app);
                         window::emit(app, events::DesktopEvent::FocusSearch);
                     }
                 })
                 .build(),
         )
         .manage(front.clone())
-        .manage(service::Running::default())
+        .manage(lifecycle::Running::default())
         .register_asynchronous_uri_scheme_protocol(protocol::SCHEME, protocol::handle)
         .invoke_handler(commands::handler())
         .on_window_event(window::on_event)
@@ -115,13 +111,13 @@ pub fn run(launch: Launch) -> Result<(), DesktopError> {
             window::create(handle)?;
             service::start(handle, &front, tray);
             if !launch.hidden {
-                window::summon(handle);
+                lifecycle::summon(handle);
             }
             Ok(())
         })
         .build(tauri::generate_context!())?;
     app.run(|app, event| match event {
-        RunEvent::Exit => service::stop(app),
+        RunEvent::Exit => lifecycle::stop(app),
         // Closing the window hides it; nothing else asks the app to exit but "Quit".
         RunEvent::ExitRequested {
             code: None, api, ..

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
-use trove_core::service::ServiceEvent;
+use trove_core::api::ServiceEvent;
 use trove_front::Front;
 
 /// The menu items whose text follows the service.
@@ -24,14 +24,14 @@ pub fn create(app: &AppHandle, paused: bool) -> tauri::Result<Tray> {
     let quit = MenuItem::with_id(app, "quit", "Quit Trove", true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&status, &separator, &toggle, &open, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("trove")
+    let mut builder = TrayIconBuilder::with_id(crate::lifecycle::TRAY)
         .tooltip("Trove")
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "toggle" => toggle_pause(app),
-            "open" => crate::window::summon(app),
-            "quit" => crate::service::quit(app),
+            "open" => crate::lifecycle::summon(app),
+            "quit" => crate::lifecycle::quit(app),
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -42,7 +42,7 @@ pub fn create(app: &AppHandle, paused: bool) -> tauri::Result<Tray> {
                 ..
             } = event
             {
-                crate::window::summon(tray.app_handle());
+                crate::lifecycle::summon(tray.app_handle());
             }
         });
     if let Some(icon) = app.default_window_icon() {
@@ -138,9 +138,9 @@ fn said(event: &ServiceEvent) -> (Option<String>, Option<bool>) {
 
 #[cfg(test)]
 mod tests {
+    use trove_core::api::Activity;
     use trove_core::api::Counts;
-    use trove_core::pipeline::Processed;
-    use trove_core::service::Activity;
+    use trove_core::api::Processed;
 
     use super::*;
 

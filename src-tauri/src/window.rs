@@ -1,6 +1,6 @@
-//! The main window's life: made with its page held to the app's own origin, shown and focused
-//! on demand (tray, second launch, global shortcut), hidden rather than closed where there is a
-//! tray (Trove goes on indexing there), and the photos dropped on it from the file manager.
+//! The main window: made with its page held to the app's own origin, its close button handed to
+//! `lifecycle` (hidden where there is a tray, Trove indexing on), and the photos dropped on it
+//! from the file manager.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,13 +10,11 @@ use tauri::{
     AppHandle, DragDropEvent, Emitter, Manager, Url, WebviewWindow, WebviewWindowBuilder, Window,
     WindowEvent,
 };
-use tauri_plugin_window_state::AppHandleExt;
-use trove_core::extract::Kind;
+use trove_core::api::Kind;
 use trove_front::Front;
 
 use crate::events::{DESKTOP, DesktopEvent};
-
-pub const MAIN: &str = "main";
+use crate::lifecycle::{self, MAIN};
 
 /// Makes the main window from its configuration (`tauri.conf.json`, not made at start), hidden.
 /// Its page may not navigate away from the app or open other windows: a link or a script that
@@ -53,41 +51,11 @@ fn is_the_apps_own(url: &Url) -> bool {
     )
 }
 
-/// Brings the window up, wherever it was (hidden in the tray, minimised, behind others).
-pub fn summon(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window(MAIN) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
-}
-
-/// Hides the window, its place saved first: the plugin writes it only at a clean exit, and a
-/// logout ends the app with a signal; a hidden window has no place to read.
-pub fn put_away(app: &AppHandle) {
-    let Some(window) = app.get_webview_window(MAIN) else {
-        return;
-    };
-    if window.is_visible().unwrap_or(false)
-        && let Err(e) = app.save_window_state(crate::WINDOW_STATE)
-    {
-        tracing::warn!("the window's place was not saved: {e}");
-    }
-    let _ = window.hide();
-}
-
 pub fn on_event(window: &Window, event: &WindowEvent) {
     match event {
         WindowEvent::CloseRequested { api, .. } if window.label() == MAIN => {
             api.prevent_close();
-            let app = window.app_handle();
-            if app.try_state::<crate::tray::Tray>().is_some() {
-                // Closing the window leaves Trove indexing in the tray; "Quit" there ends it.
-                put_away(app);
-            } else {
-                // Without a tray, a hidden Trove could be found only by launching it again.
-                crate::service::quit(app);
-            }
+            lifecycle::close(window.app_handle());
         }
         WindowEvent::DragDrop(drop) => on_drop(window.app_handle(), drop),
         _ => {}
@@ -115,7 +83,7 @@ fn on_drop(app: &AppHandle, drop: &DragDropEvent) {
 fn dropped(front: &Front, paths: &[PathBuf]) -> DesktopEvent {
     let Some(photo) = paths
         .iter()
-        .find(|p| trove_core::extract::kind_of(p) == Some(Kind::Photo))
+        .find(|p| trove_core::api::kind_of(p) == Some(Kind::Photo))
     else {
         return DesktopEvent::DropRefused {
             message: "Drop a photo (JPEG, PNG, WebP, GIF, BMP or TIFF) to find similar ones".into(),

@@ -12,13 +12,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use trove_core::api::Kind;
 use trove_core::api::{Filters, IndexEvent, ItemRef, SearchRequest};
-use trove_core::extract::Kind;
 use trove_core::{Library, Settings};
 
 use cli::{Cli, Command, DeviceArg, IndexArgs, KindArg, ModelArgs, ServeArgs};
-use trove_core::embed::DeviceChoice;
-use trove_core::embed::select::ModelChoice;
+use trove_core::api::DeviceChoice;
+use trove_core::api::ModelChoice;
 
 fn main() -> ExitCode {
     restore_sigpipe();

@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use trove_core::api::DownloadEvent;
 use trove_core::api::IndexEvent;
-use trove_core::embed::download::DownloadEvent;
 
 const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -80,7 +80,7 @@ impl Reporter {
 
     /// Progress of a phase other than indexing (`trove eval`).
     pub fn step(&mut self, phase: &'static str, done: usize, total: usize) {
-        self.event(&IndexEvent::Progress(trove_core::pipeline::Progress {
+        self.event(&IndexEvent::Progress(trove_core::api::Progress {
             phase,
             done,
             total,

@@ -1,13 +1,13 @@
 //! Human-readable output of the CLI. JSON output is the facade's types serialised as they are;
 //! everything here is for people, so it may change wording freely.
 
+use trove_core::api::BenchReport;
+use trove_core::api::Changes;
+use trove_core::api::EvalReport;
 use trove_core::api::{
     CheckReport, FailedFile, IndexReport, ItemDetails, ModelEntry, RemoveReport, RootInfo,
     SearchResults, Status, Why,
 };
-use trove_core::embed::bench::BenchReport;
-use trove_core::eval::EvalReport;
-use trove_core::reconcile::Changes;
 
 fn changes_line(c: &Changes) -> String {
     let mut line = format!(
@@ -87,7 +87,7 @@ fn duration(secs: u64) -> String {
     }
 }
 
-pub fn handed_over(h: &trove_core::api::control::HandedOver) {
+pub fn handed_over(h: &trove_core::api::HandedOver) {
     let what = if h.folders.is_empty() {
         "to look at every folder again".to_string()
     } else {
@@ -233,7 +233,7 @@ pub fn roots(roots: &[RootInfo]) {
 }
 
 fn bytes(n: u64) -> String {
-    trove_core::embed::download::human_size(n)
+    trove_core::api::human_size(n)
 }
 
 pub fn status(s: &Status) {

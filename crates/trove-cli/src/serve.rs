@@ -6,7 +6,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 use trove_core::Library;
-use trove_core::service::ServiceEvent;
+use trove_core::api::ServiceEvent;
 use trove_server::{Listening, ServeOptions};
 
 use crate::cli::ServeArgs;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use trove_core::Library;
 use trove_core::api::IndexEvent;
-use trove_core::pipeline::Progress;
-use trove_core::service::ServiceEvent;
+use trove_core::api::Progress;
+use trove_core::api::ServiceEvent;
 
 use crate::cli::WatchArgs;
 use crate::progress::Reporter;

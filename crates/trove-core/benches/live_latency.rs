@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use trove_core::api::SearchRequest;
-use trove_core::service::ServiceEvent;
+use trove_core::api::ServiceEvent;
 use trove_core::{Library, Settings};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");

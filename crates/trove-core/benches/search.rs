@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, params};
-use trove_core::api::types::Filters;
+use trove_core::api::Filters;
+use trove_core::api::Kind;
 use trove_core::embed::to_blob;
-use trove_core::extract::Kind;
 use trove_core::index::{Indexes, Part};
 use trove_core::search::{self, Semantic, filter, fuse::Fusion};
 

@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+use crate::types::{Fault, Origin};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request itself is wrong: a folder that does not exist, an unknown id, a bad query.
@@ -40,15 +42,6 @@ pub enum Error {
     Internal(String),
 }
 
-/// Whose fault an error is; decides how it is presented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    User,
-    Machine,
-    Internal,
-}
-
 impl Error {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
         Error::Io {
@@ -67,6 +60,81 @@ impl Error {
             Error::Embed(e) => e.origin(),
         }
     }
+
+    /// The machine's fault behind this error, where it is one a person can act on (free some
+    /// space, fix a permission, repair the library); front ends word each for a person.
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            Error::Io { source, .. } => io_fault(source),
+            Error::Db(e)
+            | Error::Migration(rusqlite_migration::Error::RusqliteError { err: e, .. }) => {
+                db_fault(e)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn io_fault(e: &std::io::Error) -> Option<Fault> {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(Fault::DiskFull),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Some(Fault::NoPermission),
+        _ => None,
+    }
+}
+
+fn db_fault(e: &rusqlite::Error) -> Option<Fault> {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code()? {
+        ErrorCode::DiskFull => Some(Fault::DiskFull),
+        ErrorCode::ReadOnly | ErrorCode::PermissionDenied => Some(Fault::NoPermission),
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => Some(Fault::DatabaseDamaged),
+        _ => None,
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_a_refused_permission_and_a_damaged_database_are_told_apart() {
+        let io = |kind| Error::io("cannot write the thumbnail", std::io::Error::from(kind));
+        assert_eq!(
+            io(std::io::ErrorKind::StorageFull).fault(),
+            Some(Fault::DiskFull)
+        );
+        assert_eq!(
+            io(std::io::ErrorKind::PermissionDenied).fault(),
+            Some(Fault::NoPermission)
+        );
+        assert_eq!(io(std::io::ErrorKind::NotFound).fault(), None);
+        let db = |code| {
+            Error::Db(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+        };
+        assert_eq!(
+            db(rusqlite::ffi::SQLITE_FULL).fault(),
+            Some(Fault::DiskFull)
+        );
+        assert_eq!(
+            db(rusqlite::ffi::SQLITE_CORRUPT).fault(),
+            Some(Fault::DatabaseDamaged)
+        );
+        assert_eq!(
+            db(rusqlite::ffi::SQLITE_NOTADB).fault(),
+            Some(Fault::DatabaseDamaged)
+        );
+        assert_eq!(
+            db(rusqlite::ffi::SQLITE_READONLY).fault(),
+            Some(Fault::NoPermission)
+        );
+        assert_eq!(db(rusqlite::ffi::SQLITE_CONSTRAINT).fault(), None);
+        assert_eq!(Error::Internal("a bug".into()).fault(), None);
+    }
+}

@@ -190,7 +190,7 @@ pub fn run(
                 });
             match decoded {
                 Ok(img) => {
-                    pixels.extend(crate::embed::preprocess::pixels(&img.rgb, &rules));
+                    pixels.extend(crate::extract::image::preprocess::pixels(&img.rgb, &rules));
                     kept.push(item);
                     n += 1;
                 }

@@ -1,27 +1,42 @@
 //! Trove's engine: finds a person's photos and notes by meaning, on their own machine.
 //!
-//! The modules follow the data flow (see `ARCHITECTURE.md`):
-//! [`scan`] → [`reconcile`] → [`pipeline`] ([`extract`]) → [`store`] → [`search`], exposed
-//! through one facade, [`Library`]. Binaries (CLI, HTTP server, desktop shell) only translate
-//! requests into calls on it.
+//! The one way in is the facade, [`api`]: [`Library`] and the types it speaks. Binaries (CLI,
+//! HTTP server, desktop shell) only translate requests into calls on it. The engine's modules
+//! behind it follow the data flow in layers that point one way (see `ARCHITECTURE.md`) and are
+//! private; the crate's own tests and benches reach the few they measure through the
+//! `internals` feature, which only its dev-dependency on itself turns on.
 
 pub mod api;
-pub mod config;
-pub mod embed;
-pub mod error;
-pub mod eval;
-pub mod extract;
+
+/// Modules the crate's own integration tests and benches use directly: public with the
+/// `internals` feature, private in every build people run.
+macro_rules! internal {
+    ($($module:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $module;
+            #[cfg(not(feature = "internals"))]
+            mod $module;
+        )*
+    };
+}
+
+internal!(embed, extract, index, search, store);
+
+mod config;
+mod error;
+mod eval;
 mod failpoint;
-pub mod index;
-pub mod paths;
-pub mod pipeline;
-pub mod reconcile;
-pub mod scan;
-pub mod search;
-pub mod service;
-pub mod store;
-pub mod watch;
+mod paths;
+mod pipeline;
+mod reconcile;
+mod roots;
+mod scan;
+mod service;
+mod types;
+mod watch;
 
 pub use api::{ItemRef, Library};
 pub use config::Settings;
-pub use error::{Error, Origin, Result};
+pub use error::{Error, Result};
+pub use types::Origin;

@@ -12,7 +12,8 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use crate::extract::{self, Kind};
+use crate::extract;
+use crate::types::Kind;
 
 /// A trackable file as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

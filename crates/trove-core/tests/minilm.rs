@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use trove_core::embed::{Model, Purpose, Role, Selected, models};
+use trove_core::api::Role;
+use trove_core::embed::{Model, Purpose, Selected, models};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use trove_core::embed::{Model, Purpose, Selected, preprocess};
+use trove_core::embed::{Model, Purpose, Selected};
+use trove_core::extract::image::preprocess;
 use trove_core::extract::{Limits, image};
 
 fn repo() -> PathBuf {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
-use trove_core::service::{Activity, ServiceEvent, WatchedRoot};
+use trove_core::api::{Activity, ServiceEvent, WatchedRoot};
 
 use crate::types::Running;
 
@@ -112,7 +112,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use trove_core::api::Counts;
-    use trove_core::pipeline::Processed;
+    use trove_core::api::Processed;
 
     use super::*;
 

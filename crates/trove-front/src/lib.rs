@@ -21,7 +21,7 @@ use std::sync::Arc;
 use trove_core::api::{
     FailedFile, ItemDetails, ModelEntry, RootInfo, SearchRequest, SearchResults, ServedFile, Status,
 };
-use trove_core::service::{Service, ServiceEvent};
+use trove_core::api::{Service, ServiceEvent};
 use trove_core::{ItemRef, Library};
 
 pub use error::{FrontError, FrontResult};
@@ -50,7 +50,7 @@ impl Front {
             library,
             hub,
             uploads: Uploads::default(),
-            settings_path: trove_core::config::settings_path(),
+            settings_path: trove_core::api::settings_path(),
         }
     }
 
@@ -133,7 +133,7 @@ impl Front {
     }
 
     pub fn similar(&self, id: i64, limit: Option<usize>) -> FrontResult<SearchResults> {
-        let limit = limit.unwrap_or(trove_core::search::DEFAULT_LIMIT);
+        let limit = limit.unwrap_or(trove_core::api::DEFAULT_LIMIT);
         Ok(self.library.similar(&ItemRef::Id(id), limit)?)
     }
 

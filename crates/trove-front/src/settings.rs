@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use trove_core::Settings;
-use trove_core::embed::DeviceChoice;
-use trove_core::embed::models;
+use trove_core::api::DeviceChoice;
+use trove_core::api::Role;
+use trove_core::api::registry as models;
 
 use crate::types::{ModelChoice, SettingsUpdate, SettingsView};
 use crate::{Front, FrontError, FrontResult};
@@ -41,7 +42,7 @@ pub fn view(front: &Front) -> FrontResult<SettingsView> {
         path: front
             .settings_path
             .as_deref()
-            .map(trove_core::paths::display),
+            .map(trove_core::api::display_path),
         model: saved.models.model.clone(),
         text_model: saved.models.text_model.clone(),
         device: saved.models.device.as_str().to_string(),
@@ -81,8 +82,8 @@ fn save(path: &Path, update: &SettingsUpdate) -> FrontResult<bool> {
         .map_err(|e| FrontError::Invalid(format!("{} is not valid TOML: {e}", path.display())))?;
     let before = table.clone();
     for (wanted, key, role) in [
-        (&update.model, "model", models::Role::Bridge),
-        (&update.text_model, "text_model", models::Role::Text),
+        (&update.model, "model", Role::Bridge),
+        (&update.text_model, "text_model", Role::Text),
     ] {
         if let Some(id) = wanted {
             set(&mut table, "models", key, model_id(id, role)?);
@@ -113,7 +114,7 @@ fn save(path: &Path, update: &SettingsUpdate) -> FrontResult<bool> {
 }
 
 /// A registry id for `role` or "none"; empty: the default (the key is removed).
-fn model_id(id: &str, role: models::Role) -> FrontResult<Option<toml::Value>> {
+fn model_id(id: &str, role: Role) -> FrontResult<Option<toml::Value>> {
     let id = id.trim();
     if id.is_empty() {
         return Ok(None);
@@ -153,7 +154,7 @@ fn write_atomically(path: &Path, text: &str) -> FrontResult<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    trove_core::paths::write_whole(path, text.as_bytes()).map_err(fail)
+    trove_core::api::write_whole(path, text.as_bytes()).map_err(fail)
 }
 
 #[cfg(test)]

@@ -5,15 +5,16 @@
 
 use std::collections::BTreeSet;
 
+use trove_core::api::Changes;
+use trove_core::api::DownloadEvent;
+use trove_core::api::Kind;
+use trove_core::api::Processed;
+use trove_core::api::Role;
+use trove_core::api::Skipped;
+use trove_core::api::registry::Published;
 use trove_core::api::*;
-use trove_core::embed::Role;
-use trove_core::embed::download::DownloadEvent;
-use trove_core::embed::models::Published;
-use trove_core::extract::Kind;
-use trove_core::pipeline::Processed;
-use trove_core::reconcile::Changes;
-use trove_core::scan::Skipped;
-use trove_core::service::{Activity, ServiceEvent, ServiceState, WatchedRoot};
+use trove_core::api::{Activity, ServiceEvent, ServiceState, WatchedRoot};
+use trove_front::types::ModelChoice;
 use trove_front::types::*;
 use ts_rs::{Config, TS};
 

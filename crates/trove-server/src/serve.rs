@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use trove_core::Library;
-use trove_core::service::ServiceEvent;
+use trove_core::api::ServiceEvent;
 
 use trove_front::{Front, Hub};
 

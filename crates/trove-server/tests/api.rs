@@ -458,7 +458,7 @@ async fn the_service_events_reach_the_page_as_server_sent_events() {
     f.state
         .front
         .hub
-        .publish(&trove_core::service::ServiceEvent::Paused);
+        .publish(&trove_core::api::ServiceEvent::Paused);
     let mut body = response.into_body();
     let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
     let text = String::from_utf8_lossy(&frame);

@@ -6,11 +6,10 @@
 //! writes to a library at a time, and a second one is told the library is busy instead of
 //! blocking or corrupting it.
 
-pub mod control;
 mod models;
 mod search;
+mod service;
 pub mod types;
-pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,15 +20,40 @@ use rusqlite::Connection;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::failpoint::failpoint;
-use crate::pipeline::{Gate, Models, Pipeline, Progress, Work};
-use crate::reconcile::{self, Changes};
+use crate::pipeline::Gate;
+use crate::reconcile;
+use crate::roots::{add_roots, remove_root};
 use crate::scan;
-use crate::store::{self, Layout, Schema, read, write};
+use crate::service::control;
+use crate::store::{self, Layout, Schema, Writer, read, write};
 use crate::{paths, pipeline};
 
-pub use models::{ModelEntry, ModelUse, QueryVectors};
+pub use models::{ModelEntry, QueryVectors};
 pub use types::*;
-pub use writer::Writer;
+
+// What the front ends need beyond `Library`'s own types: the service's events, progress and
+// reports of indexing, the model choices and downloads, and a few helpers they share with the
+// engine (paths shown the same way, settings written whole).
+pub use crate::config::{IndexSettings, SearchSettings, WatchSettings, settings_path};
+pub use crate::embed::DeviceChoice;
+pub use crate::embed::bench::BenchReport;
+pub use crate::embed::download::{DownloadEvent, human_size};
+pub use crate::embed::select::{ModelChoice, ModelSettings};
+pub use crate::eval::EvalReport;
+pub use crate::extract::{Limits, kind_of};
+pub use crate::paths::{display as display_path, write_whole};
+pub use crate::pipeline::{ModelUse, Processed, Progress};
+pub use crate::reconcile::Changes;
+pub use crate::scan::Skipped;
+pub use crate::search::DEFAULT_LIMIT;
+pub use crate::search::fuse::Fusion;
+pub use crate::service::control::HandedOver;
+pub use crate::service::{Activity, OnEvent, Service, ServiceEvent, ServiceState, WatchedRoot};
+
+/// The models Trove knows: what `trove models` lists and the settings screen offers.
+pub mod registry {
+    pub use crate::embed::models::{ModelSpec, Published, all, find, ids};
+}
 
 /// What `index` reports while it works.
 #[derive(Debug, Clone)]
@@ -75,20 +99,6 @@ impl ItemRef {
             None => ItemRef::Path(PathBuf::from(text)),
         }
     }
-}
-
-/// What [`Library::served_file`] finds.
-#[derive(Debug, Clone)]
-pub struct ServedFile {
-    pub path: PathBuf,
-    pub thumbnail: Option<PathBuf>,
-}
-
-/// Result of [`Library::check`].
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CheckReport {
-    pub ok: bool,
-    pub problems: Vec<String>,
 }
 
 pub struct Library {
@@ -196,9 +206,13 @@ impl Library {
         pipeline::remove_thumbnails(&self.layout, &dropped);
         on_event(&IndexEvent::Reconciled(changes.clone()));
 
-        let (models, model_uses) = self.prepare_models(&writer.conn, on_event)?;
-        let pool = self.worker_pool()?;
-        let processed = self
+        let (models, model_uses) =
+            pipeline::models::prepare(&self.settings.models, &writer.conn, &mut |download| {
+                on_event(&IndexEvent::Download(download))
+            })?;
+        let indexing = self.indexing();
+        let pool = indexing.worker_pool()?;
+        let processed = indexing
             .pipeline(&mut writer.conn, &pool, &models)
             .run(&mut |p| on_event(&IndexEvent::Progress(p.clone())))?;
         let loaded: Vec<&crate::embed::Model> = models.each().collect();
@@ -215,43 +229,15 @@ impl Library {
         })
     }
 
-    /// What the pipeline's stages borrow, from this library's settings.
-    pub(crate) fn work<'a>(&'a self, pool: &'a rayon::ThreadPool, models: &'a Models) -> Work<'a> {
-        Work {
-            layout: &self.layout,
-            limits: self.settings.limits,
-            pool,
-            models,
-            gate: &self.gate,
-        }
-    }
-
-    /// The pipeline over the writer's connection, from this library's settings.
-    pub(crate) fn pipeline<'a>(
-        &'a self,
-        conn: &'a mut Connection,
-        pool: &'a rayon::ThreadPool,
-        models: &'a Models,
-    ) -> Pipeline<'a> {
-        Pipeline {
-            conn,
-            layout: &self.layout,
+    /// What indexing runs with, from this library's settings.
+    pub(crate) fn indexing(&self) -> pipeline::Setup {
+        pipeline::Setup {
+            layout: self.layout.clone(),
             limits: self.settings.limits,
             batch_size: self.settings.index.batch_size,
-            pool,
-            models,
-            gate: &self.gate,
+            threads: self.settings.index.worker_threads(),
+            gate: self.gate.clone(),
         }
-    }
-
-    /// The threads indexing runs on: as many as the CPU budget allows, at low priority.
-    pub(crate) fn worker_pool(&self) -> Result<rayon::ThreadPool> {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(self.settings.index.worker_threads())
-            .thread_name(|i| format!("trove-index-{i}"))
-            .start_handler(|_| crate::pipeline::priority::lower_current_thread())
-            .build()
-            .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
     }
 
     pub fn status(&self) -> Result<Status> {
@@ -323,7 +309,7 @@ impl Library {
     /// Verifies the library's invariants (what the tests of crash safety rely on).
     pub fn check(&self) -> Result<CheckReport> {
         let writer = self.writer("checking the library")?;
-        writer::check(&writer.conn, &self.layout)
+        store::check::check(&writer.conn, &self.layout)
     }
 }
 
@@ -390,112 +376,6 @@ fn empty_db() -> Result<Connection> {
     store::migrate(&mut conn)?;
     rusqlite::vtab::array::load_module(&conn)?;
     Ok(conn)
-}
-
-/// The key a root is stored under: canonical when the folder exists, else absolute (a root on
-/// an unplugged drive can still be removed).
-pub(crate) fn root_key(dir: &Path) -> PathBuf {
-    dir.canonicalize()
-        .or_else(|_| std::path::absolute(dir))
-        .unwrap_or_else(|_| dir.to_path_buf())
-}
-
-/// A folder that can become a root, canonical; a user error says why not.
-fn checked_root(layout: &Layout, dir: &Path) -> Result<PathBuf> {
-    let canonical = dir
-        .canonicalize()
-        .map_err(|e| Error::Invalid(format!("cannot add {}: {}", dir.display(), io_reason(&e))))?;
-    if !canonical.is_dir() {
-        return Err(Error::Invalid(format!(
-            "cannot add {}: not a folder",
-            dir.display()
-        )));
-    }
-    if layout.dir.canonicalize().is_ok_and(|lib| lib == canonical) {
-        return Err(Error::Invalid(format!(
-            "cannot add {}: it is the library folder itself",
-            dir.display()
-        )));
-    }
-    Ok(canonical)
-}
-
-pub(crate) fn not_a_root(dir: &Path) -> Error {
-    Error::NotFound(format!(
-        "{} is not a folder of this library (see `trove roots`)",
-        dir.display()
-    ))
-}
-
-/// [`Library::remove_root`] with the writer in hand (the service removes roots it is handed).
-pub(crate) fn remove_root(
-    writer: &mut Writer,
-    layout: &Layout,
-    dir: &Path,
-) -> Result<RemoveReport> {
-    let wanted = root_key(dir);
-    let tx = writer.conn.transaction()?;
-    let root = write::roots(&tx)?.into_iter().find(|(_, p)| *p == wanted);
-    let Some((root_id, path)) = root else {
-        return Err(not_a_root(dir));
-    };
-    let files_removed: usize = tx.query_row(
-        "SELECT count(*) FROM files WHERE root_id = ?1",
-        [root_id],
-        |r| r.get::<_, i64>(0),
-    )? as usize;
-    let dropped = write::remove_root(&tx, root_id)?;
-    tx.commit()?;
-    pipeline::remove_thumbnails(layout, &dropped);
-    Ok(RemoveReport {
-        root: paths::display(&path),
-        files_removed,
-    })
-}
-
-pub(crate) fn add_roots(
-    writer: &mut Writer,
-    layout: &Layout,
-    dirs: &[PathBuf],
-) -> Result<Vec<RootAdded>> {
-    let mut results = Vec::new();
-    for dir in dirs {
-        let canonical = checked_root(layout, dir)?;
-        let tx = writer.conn.transaction()?;
-        let existing = write::roots(&tx)?;
-        let path = paths::display(&canonical);
-        let result = if existing.iter().any(|(_, p)| *p == canonical) {
-            RootAdded::AlreadyPresent { path }
-        } else if let Some((_, parent)) = existing.iter().find(|(_, p)| canonical.starts_with(p)) {
-            RootAdded::Covered {
-                path,
-                by: paths::display(parent),
-            }
-        } else {
-            let id = write::add_root(&tx, &canonical)?;
-            let mut replaced = Vec::new();
-            for (child_id, child) in existing.iter().filter(|(_, p)| p.starts_with(&canonical)) {
-                write::merge_root(&tx, *child_id, id)?;
-                replaced.push(paths::display(child));
-            }
-            if replaced.is_empty() {
-                RootAdded::Added { path }
-            } else {
-                RootAdded::Merged { path, replaced }
-            }
-        };
-        tx.commit()?;
-        results.push(result);
-    }
-    Ok(results)
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such folder".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 fn dir_size(dir: &Path) -> u64 {

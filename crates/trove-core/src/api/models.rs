@@ -13,26 +13,14 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::{IndexEvent, Library};
-use crate::embed::download::{DownloadEvent, Hub};
+use super::Library;
+use crate::embed::download::DownloadEvent;
 use crate::embed::select::{self, Wanted};
-use crate::embed::{self, Location, Model, Purpose, Role, device, models};
+use crate::embed::{self, Location, Model, Purpose, device, models};
 use crate::error::{Error, Result};
-use crate::pipeline::Models;
+use crate::pipeline;
 use crate::store::vectors;
-
-/// How a role's model stands for one run.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct ModelUse {
-    pub role: Role,
-    /// The model's id, when one is loaded.
-    pub id: Option<String>,
-    /// "loaded", "off" (the user turned the role off) or "unavailable".
-    pub state: &'static str,
-    pub device: Option<String>,
-    /// What is missing and how to fix it, when unavailable.
-    pub notice: Option<String>,
-}
+use crate::types::Role;
 
 /// One line of `trove models`.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -73,92 +61,6 @@ pub struct QueryVectors {
 pub(super) type LoadedModels = Mutex<HashMap<String, Arc<Model>>>;
 
 impl Library {
-    fn hub(&self) -> Hub {
-        Hub::from_env(self.settings.models.offline)
-    }
-
-    /// What `role` should embed with: the user's explicit choice, else what this library was
-    /// last told, else the registry default. The flag says whether the user chose it now.
-    fn wanted(&self, conn: &Connection, role: Role) -> Result<(Wanted, bool)> {
-        if let Some(w) = self.settings.models.wanted(role)? {
-            return Ok((w, true));
-        }
-        if vectors::is_off(conn, role)? {
-            return Ok((Wanted::Off, false));
-        }
-        if let Some(recorded) = vectors::target(conn, role)? {
-            match recorded.location {
-                Location::Folder { path } => return Ok((Wanted::Folder(path), false)),
-                Location::Registry { id } => {
-                    if let Ok(spec) = select::lookup(&id, role) {
-                        return Ok((Wanted::Registry(spec), false));
-                    }
-                }
-            }
-        }
-        Ok((select::default_for(role), false))
-    }
-
-    /// Gets the models of an index run onto the device, downloading on first use, and records
-    /// them as the library's targets.
-    pub(crate) fn prepare_models(
-        &self,
-        conn: &Connection,
-        on_event: &mut dyn FnMut(&IndexEvent),
-    ) -> Result<(Models, Vec<ModelUse>)> {
-        let device = device::select(self.settings.models.device)?;
-        let hub = self.hub();
-        let mut models = Models::default();
-        let mut uses = Vec::new();
-        for role in [Role::Bridge, Role::Text] {
-            let (wanted, explicit) = self.wanted(conn, role)?;
-            if explicit {
-                vectors::set_off(conn, role, wanted == Wanted::Off)?;
-            }
-            if wanted == Wanted::Off {
-                uses.push(ModelUse {
-                    role,
-                    id: None,
-                    state: "off",
-                    device: None,
-                    notice: None,
-                });
-                continue;
-            }
-            let mut forward = |e: DownloadEvent| on_event(&IndexEvent::Download(e));
-            match load(&wanted, role, &hub, &device, &mut forward) {
-                Ok(model) => {
-                    vectors::set_target(conn, &model.info)?;
-                    uses.push(ModelUse {
-                        role,
-                        id: Some(model.info.id.clone()),
-                        state: "loaded",
-                        device: Some(model.info.device.clone()),
-                        notice: None,
-                    });
-                    match role {
-                        Role::Bridge => models.bridge = Some(model),
-                        Role::Text => models.text = Some(model),
-                    }
-                }
-                Err(e) if explicit && matches!(wanted, Wanted::Folder(_)) => return Err(e.into()),
-                Err(e) => uses.push(ModelUse {
-                    role,
-                    id: None,
-                    state: "unavailable",
-                    device: None,
-                    notice: Some(unavailable_notice(
-                        role,
-                        &wanted,
-                        &e,
-                        models.bridge.is_some(),
-                    )),
-                }),
-            }
-        }
-        Ok((models, uses))
-    }
-
     /// The registry, plus the local models this library has vectors of.
     pub fn models(&self) -> Result<Vec<ModelEntry>> {
         let conn = match self.reader()? {
@@ -171,7 +73,7 @@ impl Library {
             .into_iter()
             .filter_map(|r| vectors::serving(&conn, r).ok().flatten().map(|m| m.id))
             .collect();
-        let hub = self.hub();
+        let hub = pipeline::models::hub(&self.settings.models);
         let mut out = Vec::new();
         for spec in models::all() {
             let rec = recorded.iter().find(|r| r.id == spec.id);
@@ -235,7 +137,10 @@ impl Library {
             Location::Folder { path } => (Some(path.clone()), None),
             Location::Registry { id } => {
                 let spec = select::lookup(id, role)?;
-                (self.hub().cached(&spec.source), Some(spec))
+                (
+                    pipeline::models::hub(&self.settings.models).cached(&spec.source),
+                    Some(spec),
+                )
             }
         };
         let Some(dir) = dir else {
@@ -304,7 +209,13 @@ impl Library {
             ));
         }
         let device = device::select(self.settings.models.device)?;
-        let model = load(&wanted, Role::Bridge, &self.hub(), &device, on_download)?;
+        let model = pipeline::models::load(
+            &wanted,
+            Role::Bridge,
+            &pipeline::models::hub(&self.settings.models),
+            &device,
+            on_download,
+        )?;
         let batch = self.settings.index.batch_size.max(1);
         crate::eval::run(
             &model,
@@ -327,14 +238,14 @@ impl Library {
     ) -> Result<Vec<embed::bench::BenchReport>> {
         let chosen = self.chosen_or_defaults()?;
         let device = device::select(self.settings.models.device)?;
-        let hub = self.hub();
+        let hub = pipeline::models::hub(&self.settings.models);
         let mut reports = Vec::new();
         for (role, wanted) in chosen {
             if wanted == Wanted::Off {
                 continue;
             }
             let started = std::time::Instant::now();
-            let model = load(&wanted, role, &hub, &device, on_event)?;
+            let model = pipeline::models::load(&wanted, role, &hub, &device, on_event)?;
             let load_ms = started.elapsed().as_secs_f64() * 1000.0;
             reports.push(embed::bench::run(&model, load_ms, images, batch, rounds)?);
         }
@@ -399,38 +310,6 @@ impl Library {
             .ok_or_else(|| Error::Internal("no image vector".into()))?;
         Ok(Some((model.info.id.clone(), v)))
     }
-}
-
-/// Fetches (if need be) and loads the model `wanted` for `role`.
-fn load(
-    wanted: &Wanted,
-    role: Role,
-    hub: &Hub,
-    device: &device::Selected,
-    on_event: &mut dyn FnMut(DownloadEvent),
-) -> Result<Model, embed::EmbedError> {
-    let dir = select::folder(wanted, hub, on_event)?.ok_or_else(|| {
-        embed::EmbedError::Unsupported(format!("the {} model is turned off", role.as_str()))
-    })?;
-    let spec = match wanted {
-        Wanted::Registry(spec) => Some(*spec),
-        _ => None,
-    };
-    Model::load(&dir, spec, Some(role), device)
-}
-
-/// The notice for a role left without a model: why, and the ways to fix it.
-fn unavailable_notice(role: Role, wanted: &Wanted, e: &embed::EmbedError, bridge: bool) -> String {
-    let consequence = match (role, bridge) {
-        (Role::Bridge, _) => "photos are indexed without vectors and search uses keywords only",
-        (Role::Text, true) => "notes are searched by keywords and the bridge model only",
-        (Role::Text, false) => "notes are searched by keywords only",
-    };
-    format!(
-        "no {} model ({}): {consequence}.\n{e}",
-        role.as_str(),
-        wanted.describe()
-    )
 }
 
 fn folder_size(path: &Path) -> u64 {

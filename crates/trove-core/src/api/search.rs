@@ -8,11 +8,12 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{ItemRef, Library, SearchRequest, SearchResults, empty_db};
-use crate::embed::{self, Role};
+use crate::embed;
 use crate::error::{Error, Result};
 use crate::index::{Part, VectorIndex};
 use crate::search::{self, Semantic, cutoff, filter};
 use crate::store::vectors;
+use crate::types::Role;
 
 /// Weight of the words against the photo in a composite query, unless asked otherwise.
 pub const DEFAULT_TEXT_WEIGHT: f32 = 0.5;
@@ -193,7 +194,7 @@ impl Library {
             (false, false) => Some(format!(
                 "keyword matches only: no model has embedded this library yet {fix}"
             )),
-            (false, true) if request.kind != Some(crate::extract::Kind::Note) => Some(format!(
+            (false, true) if request.kind != Some(crate::types::Kind::Note) => Some(format!(
                 "photos match by name and metadata only: no image model has embedded this \
                  library yet {fix}"
             )),

@@ -163,11 +163,13 @@ impl Hub {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn with_endpoint(self, url: impl Into<String>) -> Hub {
         let endpoint = url.into().trim_end_matches('/').to_owned();
         Hub { endpoint, ..self }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn with_cache_dir(self, dir: impl Into<PathBuf>) -> Hub {
         Hub {
             cache_dir: dir.into(),
@@ -175,23 +177,28 @@ impl Hub {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn with_offline(self, offline: bool) -> Hub {
         Hub { offline, ..self }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Failed attempts per file before giving up (see [`DEFAULT_RETRIES`]).
     pub fn with_retries(self, retries: u32) -> Hub {
         Hub { retries, ..self }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn offline(&self) -> bool {
         self.offline
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn cache_dir(&self) -> &Path {
         &self.cache_dir
     }

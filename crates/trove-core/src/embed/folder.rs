@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use super::EmbedError;
 use super::device::Selected;
-use super::models::{Family, Filter, ImageRules, Resize};
+use super::models::Family;
+use crate::extract::image::{Filter, ImageRules, Resize};
 
 /// Weight files Trove reads, in order of preference.
 const WEIGHT_FILES: &[&str] = &["model.safetensors"];

@@ -4,8 +4,8 @@
 //!
 //! [`models`] is the registry of supported models; [`download`] fetches their files from the
 //! model hub; [`folder`] reads a model folder in the hub's layout, wherever it came from;
-//! [`preprocess`] and [`tokenize`] turn pixels and text into exactly the tensors each model's
-//! reference processor makes; [`device`] picks where they run; one module per architecture
+//! [`tokenize`] turns text, and extraction's `preprocess` pixels, into exactly the tensors each
+//! model's reference processor makes; [`device`] picks where they run; one module per architecture
 //! family ([`clip`], [`siglip`], [`chinese_clip`], [`bert`]) wraps Candle's implementation.
 //! [`Model`] ties them together: every vector it returns is L2-normalised, so a dot product is
 //! the cosine similarity.
@@ -18,7 +18,6 @@ pub mod device;
 pub mod download;
 pub mod folder;
 pub mod models;
-pub mod preprocess;
 pub mod select;
 pub mod siglip;
 pub mod tokenize;
@@ -32,7 +31,10 @@ use serde::Serialize;
 pub use device::{DeviceChoice, Selected};
 pub use download::DownloadError;
 use folder::ModelFolder;
-pub use models::{Family, ImageRules, ModelSpec, Role, TextRules};
+pub use models::{Family, ModelSpec, TextRules};
+
+use crate::extract::image::{ImageRules, preprocess};
+use crate::types::Role;
 pub use tokenize::{Purpose, Tokens};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +64,8 @@ pub enum EmbedError {
 impl EmbedError {
     /// Whose fault: a bad folder or id is the user's, a network or device problem the
     /// machine's, a failed computation ours.
-    pub fn origin(&self) -> crate::error::Origin {
-        use crate::error::Origin;
+    pub fn origin(&self) -> crate::types::Origin {
+        use crate::types::Origin;
         match self {
             EmbedError::Model { .. }
             | EmbedError::Unsupported(_)
@@ -214,6 +216,8 @@ impl Model {
         })
     }
 
+    /// The tokenizer, for the parity tests.
+    #[cfg(any(test, feature = "internals"))]
     pub fn tokenizer(&self) -> &tokenize::TextTokenizer {
         &self.tokenizer
     }

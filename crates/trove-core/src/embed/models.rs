@@ -12,38 +12,13 @@
 
 use serde::Serialize;
 
+use crate::extract::image::{Filter, ImageRules, Resize};
+use crate::types::Role;
+
 use super::download::HubSource;
 
 mod registry;
 use registry::REGISTRY;
-
-/// What a model is used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// An image + text model with one embedding space (CLIP family): photos, text queries and
-    /// note chunks, so text finds photos and a photo finds notes.
-    Bridge,
-    /// A sentence embedder: note chunks and text queries, for text → notes.
-    Text,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Bridge => "bridge",
-            Role::Text => "text",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "bridge" => Some(Role::Bridge),
-            "text" => Some(Role::Text),
-            _ => None,
-        }
-    }
-}
 
 /// The architectures Trove runs, each in its own module with Candle's implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,48 +63,9 @@ impl Family {
     }
 }
 
-/// How an image is brought to the model's input size, as the family's reference processor does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resize {
-    /// CLIP: scale so the shortest side is the input size, then cut the centre square.
-    ShortestSideThenCrop,
-    /// SigLIP, Chinese-CLIP: scale straight to a square, ignoring the aspect ratio.
-    Squash,
-}
-
-/// The resampling filter, named as PIL names them (the reference processors use PIL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Filter {
-    Bicubic,
-    Bilinear,
-}
-
-impl Filter {
-    /// PIL's resample codes, as `preprocessor_config.json` stores them.
-    pub fn from_pil(code: u64) -> Option<Filter> {
-        match code {
-            2 => Some(Filter::Bilinear),
-            3 => Some(Filter::Bicubic),
-            _ => None,
-        }
-    }
-}
-
 pub const CLIP_MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
 pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 const HALF: [f32; 3] = [0.5, 0.5, 0.5];
-
-/// Image preprocessing: resize, crop, scale to [0, 1], normalise per channel.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ImageRules {
-    pub size: u32,
-    pub resize: Resize,
-    pub filter: Filter,
-    pub mean: [f32; 3],
-    pub std: [f32; 3],
-}
 
 /// How token sequences are pooled into one vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

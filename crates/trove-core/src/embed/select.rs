@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::EmbedError;
 use super::device::DeviceChoice;
 use super::download::{DownloadEvent, Hub};
-use super::models::{self, ModelSpec, Role};
+use super::models::{self, ModelSpec};
+use crate::types::Role;
 
 /// The models a library should use, as settings (`[models]` in the config file) or flags.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    #[cfg(any(test, feature = "internals"))]
     pub fn row(&self, i: usize) -> &[u32] {
         &self.ids[i * self.len..(i + 1) * self.len]
     }
@@ -104,6 +105,7 @@ impl TextTokenizer {
         Ok(TextTokenizer { tokenizer, rules })
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn rules(&self) -> &TextRules {
         &self.rules
     }

@@ -16,30 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// What kind of item a file becomes. Decided from the file name; content checks come later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Photo,
-    Note,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Photo => "photo",
-            Kind::Note => "note",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "photo" => Some(Kind::Photo),
-            "note" => Some(Kind::Note),
-            _ => None,
-        }
-    }
-}
+use crate::types::Kind;
 
 /// Which extractor reads a file, decided by its name. It is part of a content's identity: the
 /// same bytes read as HTML and as plain text are different documents (one hides its `<script>`,
@@ -130,6 +107,7 @@ pub enum Extracted {
 }
 
 impl Extracted {
+    #[cfg(any(test, feature = "internals"))]
     pub fn kind(&self) -> Kind {
         match self {
             Extracted::Photo(_) => Kind::Photo,
@@ -175,6 +153,7 @@ pub enum ExtractError {
 
 /// Extracts a file whose bytes have already been read (the pipeline hashes the same buffer).
 /// `path` is used for the extension (format hint) and the fallback title only.
+#[cfg(any(test, feature = "internals"))]
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     extract_for(path, bytes, limits, None)
 }
@@ -184,7 +163,7 @@ pub fn extract_for(
     path: &Path,
     bytes: &[u8],
     limits: &Limits,
-    model: Option<&crate::embed::ImageRules>,
+    model: Option<&crate::extract::image::ImageRules>,
 ) -> Result<Extracted, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);

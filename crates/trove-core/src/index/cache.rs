@@ -108,15 +108,18 @@ impl Indexes {
     }
 
     /// How many indexes are held.
+    #[cfg(any(test, feature = "internals"))]
     pub fn len(&self) -> usize {
         lock(&self.slots).len()
     }
 
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// How many full loads this cache has done (the first of each index included).
+    #[cfg(any(test, feature = "internals"))]
     pub fn loads(&self) -> usize {
         self.loads.load(Ordering::Relaxed)
     }

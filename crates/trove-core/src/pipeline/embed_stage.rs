@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use rusqlite::Connection;
 
-use crate::embed::{Model, Purpose, Role};
+use crate::embed::{Model, Purpose};
 use crate::error::Result;
 use crate::extract::{self, Extracted, Limits};
 use crate::store::vectors;
+use crate::types::Role;
 
 /// The models a run embeds with; either may be absent.
 #[derive(Debug, Default)]
@@ -33,7 +34,7 @@ impl Models {
     }
 
     /// The bridge model's image rules: what extraction prepares photos for.
-    pub fn image_rules(&self) -> Option<crate::embed::ImageRules> {
+    pub fn image_rules(&self) -> Option<crate::extract::image::ImageRules> {
         self.bridge.as_ref().and_then(|m| m.info.image)
     }
 }
@@ -211,7 +212,10 @@ fn photo_vectors(
             let image = extract::image::decode(&bytes, limits, rules.size)
                 .map_err(|e| tracing::warn!("{}: {e}", path.display()))
                 .ok()?;
-            Some((*item, crate::embed::preprocess::pixels(&image.rgb, &rules)))
+            Some((
+                *item,
+                crate::extract::image::preprocess::pixels(&image.rgb, &rules),
+            ))
         })
         .collect();
     if prepared.is_empty() {

@@ -16,22 +16,25 @@
 //! a search holds them within one file, not one batch.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 pub mod embed_stage;
 mod gate;
+pub mod models;
 pub mod priority;
 pub mod stages;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::extract::{Extracted, Limits, Reader};
 use crate::failpoint::failpoint;
 use crate::paths;
 use crate::store::{self, Layout, write};
 pub use embed_stage::Models;
-pub use gate::{Gate, SearchGuard};
+pub use gate::Gate;
+pub use models::ModelUse;
 use stages::{Job, Outcome, Ready};
 pub use stages::{Stages, Work};
 
@@ -75,6 +78,60 @@ pub struct Pipeline<'a> {
     pub pool: &'a rayon::ThreadPool,
     pub models: &'a Models,
     pub gate: &'a Gate,
+}
+
+/// What indexing runs with, from the library's settings: `trove index` and the service make
+/// their pipelines, stages and worker threads from one of these.
+#[derive(Clone)]
+pub struct Setup {
+    pub layout: Layout,
+    pub limits: Limits,
+    pub batch_size: usize,
+    /// Worker threads (the CPU budget).
+    pub threads: usize,
+    /// Shared with the searches and the pause of this process.
+    pub gate: Arc<Gate>,
+}
+
+impl Setup {
+    /// The threads indexing runs on: as many as the CPU budget allows, at low priority.
+    pub fn worker_pool(&self) -> Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .thread_name(|i| format!("trove-index-{i}"))
+            .start_handler(|_| priority::lower_current_thread())
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
+    }
+
+    /// What the pipeline's stages borrow.
+    pub fn work<'a>(&'a self, pool: &'a rayon::ThreadPool, models: &'a Models) -> Work<'a> {
+        Work {
+            layout: &self.layout,
+            limits: self.limits,
+            pool,
+            models,
+            gate: &self.gate,
+        }
+    }
+
+    /// The pipeline over the writer's connection.
+    pub fn pipeline<'a>(
+        &'a self,
+        conn: &'a mut Connection,
+        pool: &'a rayon::ThreadPool,
+        models: &'a Models,
+    ) -> Pipeline<'a> {
+        Pipeline {
+            conn,
+            layout: &self.layout,
+            limits: self.limits,
+            batch_size: self.batch_size,
+            pool,
+            models,
+            gate: &self.gate,
+        }
+    }
 }
 
 /// What one [`Pipeline::step`] did.

@@ -329,7 +329,7 @@ fn extract_one(
     hash: [u8; 32],
     reader: Reader,
     limits: &Limits,
-    model: Option<&crate::embed::ImageRules>,
+    model: Option<&crate::extract::image::ImageRules>,
 ) -> Outcome {
     let _span = tracing::debug_span!("extract", path = %job.path.display()).entered();
     match extract::extract_for(&job.path, bytes, limits, model) {

@@ -10,12 +10,13 @@
 //! pairs, not on one person's library); the calibration is redone whenever the number of
 //! vectors changed since.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
-use crate::embed::{Model, Role, tokenize::Purpose};
+use crate::embed::{Model, tokenize::Purpose};
 use crate::error::Result;
 use crate::index::{Part, VectorIndex};
-use crate::store::vectors;
+use crate::store::{cutoffs, vectors};
+use crate::types::Role;
 
 /// How many meaningless queries calibrate a cutoff.
 const NULL_QUERIES: usize = 32;
@@ -51,13 +52,7 @@ pub fn null_queries() -> Vec<String> {
 
 /// The cutoff of `model` for `part`, when calibrated.
 pub fn load(conn: &Connection, model: &str, part: Part) -> Result<Option<f64>> {
-    Ok(conn
-        .query_row(
-            "SELECT score FROM cutoffs WHERE model = ?1 AND kind = ?2",
-            params![model, part.kind()],
-            |r| r.get(0),
-        )
-        .optional()?)
+    cutoffs::score(conn, model, part.kind())
 }
 
 /// The cutoff for `index`: the 90th percentile of the best scores the null query vectors reach
@@ -92,10 +87,7 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// Recalibrates the cutoffs of the loaded models that search serves, where their vectors
 /// changed since the last calibration; forgets those of models the library no longer has.
 pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
-    conn.execute(
-        "DELETE FROM cutoffs WHERE model NOT IN (SELECT id FROM models)",
-        [],
-    )?;
+    cutoffs::prune(conn)?;
     for model in models {
         let id = &model.info.id;
         let serving = vectors::serving(conn, model.info.role)?;
@@ -109,13 +101,7 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
         let mut nulls: Option<Vec<Vec<f32>>> = None;
         for &part in parts {
             let count = vectors::count(conn, id, part.kind())?;
-            let stored: Option<(i64, i64)> = conn
-                .query_row(
-                    "SELECT items, method FROM cutoffs WHERE model = ?1 AND kind = ?2",
-                    params![id, part.kind()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let stored = cutoffs::calibrated_on(conn, id, part.kind())?;
             if stored == Some((count as i64, METHOD)) {
                 continue;
             }
@@ -129,25 +115,9 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
             match calibrate(nulls.as_deref().unwrap_or_default(), &index) {
                 Some(score) => {
                     tracing::debug!(model = %id, kind = part.kind(), score, "relevance cutoff");
-                    conn.execute(
-                        "INSERT OR REPLACE INTO cutoffs(model, kind, score, items, method, computed_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![
-                            id,
-                            part.kind(),
-                            score,
-                            index.len() as i64,
-                            METHOD,
-                            crate::store::now_secs()
-                        ],
-                    )?;
+                    cutoffs::save(conn, id, part.kind(), score, index.len(), METHOD)?;
                 }
-                None => {
-                    conn.execute(
-                        "DELETE FROM cutoffs WHERE model = ?1 AND kind = ?2",
-                        params![id, part.kind()],
-                    )?;
-                }
+                None => cutoffs::forget(conn, id, part.kind())?,
             }
         }
     }

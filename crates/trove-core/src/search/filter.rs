@@ -13,10 +13,9 @@ use std::rc::Rc;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ToSql};
 
-use crate::api::types::Filters;
 use crate::error::{Error, Result};
-use crate::extract::Kind;
 use crate::paths;
+use crate::types::{Filters, Kind};
 
 /// What a search may return. `None` sets mean "everything indexed".
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use rusqlite::{Connection, ToSql};
 use super::filter::Scope;
 use super::snippet;
 use crate::error::Result;
-use crate::extract::Kind;
+use crate::types::Kind;
 
 /// Chunks fetched per wanted note: several chunks of one note may outrank other notes.
 const CHUNKS_PER_NOTE: usize = 8;

@@ -19,13 +19,12 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use crate::api::types::{
-    Hidden, KeywordMatch, NoteHit, PhotoHit, SearchResults, SemanticMatch, Why,
-};
 use crate::error::Result;
-use crate::extract::Kind;
 use crate::index::{Hit, VectorIndex};
 use crate::store::read;
+use crate::types::{
+    Hidden, KeywordMatch, Kind, NoteHit, PhotoHit, SearchResults, SemanticMatch, Why,
+};
 use filter::Scope;
 use fuse::{Fusion, List};
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
+use super::control;
 use super::{Runner, ServiceEvent, WatchedRoot};
-use crate::api::{self, control};
 use crate::error::{Error, Result};
 use crate::reconcile::{self, Changes};
 use crate::scan::{self, Listing};
@@ -51,7 +51,7 @@ impl Runner {
     /// meet (and the file keeps its id and vectors).
     pub(super) fn apply(&mut self, changes: Vec<Change>, live: bool) -> Result<()> {
         tracing::debug!("changes: {changes:?}");
-        let exclude = vec![canonical(&self.library.layout.dir)];
+        let exclude = vec![canonical(&self.setup.indexing.layout.dir)];
         let mut listings: Vec<(i64, Listing)> = Vec::new();
         let mut rescanned: Vec<i64> = Vec::new();
         for change in changes {
@@ -83,7 +83,7 @@ impl Runner {
     }
 
     pub(super) fn reconcile_roots(&mut self, roots: &[(i64, PathBuf)], live: bool) -> Result<()> {
-        let exclude = vec![canonical(&self.library.layout.dir)];
+        let exclude = vec![canonical(&self.setup.indexing.layout.dir)];
         let listings: Vec<(i64, Listing)> = roots
             .iter()
             .map(|(id, path)| (*id, scan::scan(path, &exclude)))
@@ -98,7 +98,7 @@ impl Runner {
         let tx = self.writer.conn.transaction()?;
         let (changes, dropped): (Changes, _) = reconcile::reconcile(&tx, listings)?;
         tx.commit()?;
-        pipeline::remove_thumbnails(&self.library.layout, &dropped);
+        pipeline::remove_thumbnails(&self.setup.indexing.layout, &dropped);
         if live {
             self.urgent.extend(&changes.queued);
             // A sweep under way finishes first, so rows far on are reached under steady changes.
@@ -116,7 +116,7 @@ impl Runner {
 
     pub(super) fn handle(&mut self, request: control::Request) -> Result<()> {
         for dir in request.remove_roots.into_iter().map(PathBuf::from) {
-            match api::remove_root(&mut self.writer, &self.library.layout, &dir) {
+            match crate::roots::remove_root(&mut self.writer, &self.setup.indexing.layout, &dir) {
                 Ok(_) => self.watcher.unwatch(&dir),
                 // Already gone (removed twice, or merged into a parent meanwhile).
                 Err(e) => self.emit(&ServiceEvent::Problem {
@@ -127,7 +127,9 @@ impl Runner {
         let dirs: Vec<PathBuf> = request.add_roots.into_iter().map(PathBuf::from).collect();
         if !dirs.is_empty() {
             // A folder that went away since it was checked is reported, not fatal.
-            if let Err(e) = api::add_roots(&mut self.writer, &self.library.layout, &dirs) {
+            if let Err(e) =
+                crate::roots::add_roots(&mut self.writer, &self.setup.indexing.layout, &dirs)
+            {
                 self.emit(&ServiceEvent::Problem {
                     message: e.to_string(),
                 });

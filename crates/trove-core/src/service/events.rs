@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Counts, ModelUse};
 use crate::embed::download::DownloadEvent;
+use crate::pipeline::ModelUse;
 use crate::pipeline::Processed;
 use crate::reconcile::Changes;
+use crate::types::Counts;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]

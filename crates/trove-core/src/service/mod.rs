@@ -18,6 +18,7 @@
 //! service sweeps the library's rows in slices between idle ticks and lists again any file
 //! whose size or time no longer matches the disk (or that is gone).
 
+pub mod control;
 mod disk;
 mod events;
 
@@ -30,11 +31,12 @@ use std::time::{Duration, Instant};
 
 pub use events::{Activity, ServiceEvent, ServiceState, WatchedRoot};
 
-use crate::api::{self, Library, Writer, control};
+use crate::config::WatchSettings;
+use crate::embed::select::ModelSettings;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Models, Processed, Stages, Stepped};
 use crate::search;
-use crate::store::{self, read, write};
+use crate::store::{self, Writer, read, write};
 use crate::watch::{Change, WatchOptions, Watcher};
 
 /// How often roots are checked for coming back (an unplugged drive plugged in again).
@@ -48,74 +50,82 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 pub type OnEvent = Box<dyn FnMut(&ServiceEvent) + Send>;
 
+/// What a service runs with, from the library's settings (the facade makes it).
+pub struct Setup {
+    pub indexing: pipeline::Setup,
+    pub models: ModelSettings,
+    pub watch: WatchSettings,
+}
+
 /// A running service; [`Service::stop`] ends it after the file in hand.
 pub struct Service {
-    library: Arc<Library>,
+    gate: Arc<pipeline::Gate>,
     thread: Option<JoinHandle<Result<()>>>,
     pause_mirror: Option<JoinHandle<()>>,
 }
 
-impl Library {
-    /// Starts the service on this library in background threads, adding `dirs` as roots
-    /// first. Fails at once when another process owns writing to the library.
-    pub fn start_service(self: &Arc<Self>, dirs: &[PathBuf], on_event: OnEvent) -> Result<Service> {
-        let mut writer = Writer::acquire_as(&self.layout, "watching the library's folders", true)?;
-        api::add_roots(&mut writer, &self.layout, dirs)?;
-        let (tx, rx) = mpsc::channel();
-        let watch = &self.settings.watch;
-        let options = WatchOptions {
-            poll: watch
-                .poll
-                .then(|| Duration::from_secs(watch.poll_interval_secs.max(1))),
-            debounce: Duration::from_millis(watch.debounce_ms),
-            ignore: vec![disk::canonical(&self.layout.dir)],
-        };
-        let watcher = Watcher::start(options, tx)?;
-        self.gate.reopen();
-        self.gate.set_paused(self.is_paused());
-        let runner = Runner {
-            library: self.clone(),
-            writer,
-            watcher,
-            rx,
-            on_event,
-            roots: Vec::new(),
-            available: HashMap::new(),
-            urgent: Vec::new(),
-            totals: Processed::default(),
-            meter: Default::default(),
-            paused: false,
-            idle_reported: false,
-            sweep_after: None,
-            sweep_again: false,
-            rescan_owed: Default::default(),
-            watcher_gone: false,
-            state_file: events::StateFile::new(self.layout.service_file()),
-        };
-        let thread = std::thread::Builder::new()
-            .name("trove-service".into())
-            .spawn(move || {
-                pipeline::priority::lower_current_thread();
-                runner.run()
-            })
-            .map_err(|e| Error::io("cannot start the indexing service", e))?;
-        let library = self.clone();
-        let pause_mirror = std::thread::Builder::new()
-            .name("trove-pause".into())
-            .spawn(move || mirror_pause_file(&library))
-            .map_err(|e| Error::io("cannot start the indexing service", e))?;
-        Ok(Service {
-            library: self.clone(),
-            thread: Some(thread),
-            pause_mirror: Some(pause_mirror),
+/// Starts the service on the library in background threads, adding `dirs` as roots first.
+/// Fails at once when another process owns writing to the library.
+pub fn start(setup: Setup, dirs: &[PathBuf], on_event: OnEvent) -> Result<Service> {
+    let setup = Arc::new(setup);
+    let layout = &setup.indexing.layout;
+    let gate = setup.indexing.gate.clone();
+    let mut writer = Writer::acquire_as(layout, "watching the library's folders", true)?;
+    crate::roots::add_roots(&mut writer, layout, dirs)?;
+    let (tx, rx) = mpsc::channel();
+    let watch = &setup.watch;
+    let options = WatchOptions {
+        poll: watch
+            .poll
+            .then(|| Duration::from_secs(watch.poll_interval_secs.max(1))),
+        debounce: Duration::from_millis(watch.debounce_ms),
+        ignore: vec![disk::canonical(&layout.dir)],
+    };
+    let watcher = Watcher::start(options, tx)?;
+    gate.reopen();
+    gate.set_paused(control::is_paused(layout));
+    let runner = Runner {
+        setup: setup.clone(),
+        writer,
+        watcher,
+        rx,
+        on_event,
+        roots: Vec::new(),
+        available: HashMap::new(),
+        urgent: Vec::new(),
+        totals: Processed::default(),
+        meter: Default::default(),
+        paused: false,
+        idle_reported: false,
+        sweep_after: None,
+        sweep_again: false,
+        rescan_owed: Default::default(),
+        watcher_gone: false,
+        state_file: events::StateFile::new(layout.service_file()),
+    };
+    let thread = std::thread::Builder::new()
+        .name("trove-service".into())
+        .spawn(move || {
+            pipeline::priority::lower_current_thread();
+            runner.run()
         })
-    }
+        .map_err(|e| Error::io("cannot start the indexing service", e))?;
+    let mirrored = setup.clone();
+    let pause_mirror = std::thread::Builder::new()
+        .name("trove-pause".into())
+        .spawn(move || mirror_pause_file(&mirrored.indexing))
+        .map_err(|e| Error::io("cannot start the indexing service", e))?;
+    Ok(Service {
+        gate,
+        thread: Some(thread),
+        pause_mirror: Some(pause_mirror),
+    })
 }
 
 impl Service {
     /// Stops the service: work in hand is dropped uncommitted (its files stay queued).
     pub fn stop(mut self) -> Result<()> {
-        self.library.gate.stop();
+        self.gate.stop();
         self.join_threads()
     }
 
@@ -136,7 +146,7 @@ impl Service {
                 .unwrap_or_else(|_| Err(Error::Internal("the indexing service panicked".into()))),
             None => Ok(()),
         };
-        self.library.gate.stop();
+        self.gate.stop();
         if let Some(mirror) = self.pause_mirror.take() {
             let _ = mirror.join();
         }
@@ -146,25 +156,26 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        self.library.gate.stop();
+        self.gate.stop();
         let _ = self.join_threads();
     }
 }
 
 /// Another process pauses through the pause file: mirror it into the gate, so workers hold
 /// within a file even in the middle of a batch.
-fn mirror_pause_file(library: &Library) {
-    while !library.gate.is_stopping() {
-        let paused = library.is_paused();
-        if paused != library.gate.is_paused() {
-            library.gate.set_paused(paused);
+fn mirror_pause_file(indexing: &pipeline::Setup) {
+    let gate = &indexing.gate;
+    while !gate.is_stopping() {
+        let paused = control::is_paused(&indexing.layout);
+        if paused != gate.is_paused() {
+            gate.set_paused(paused);
         }
         std::thread::sleep(IDLE_TICK);
     }
 }
 
 struct Runner {
-    library: Arc<Library>,
+    setup: Arc<Setup>,
     writer: Writer,
     watcher: Watcher,
     rx: Receiver<Vec<Change>>,
@@ -197,18 +208,15 @@ impl Runner {
         let all: Vec<(i64, PathBuf)> = self.roots.clone();
         self.reconcile_roots(&all, false)?;
 
-        let library = self.library.clone();
+        let setup = self.setup.clone();
         let on_event = &mut self.on_event;
-        let (models, uses) = library.prepare_models(&self.writer.conn, &mut |e| {
-            if let api::IndexEvent::Download(download) = e {
-                on_event(&ServiceEvent::Download {
-                    download: download.clone(),
-                });
-            }
-        })?;
+        let (models, uses) =
+            pipeline::models::prepare(&setup.models, &self.writer.conn, &mut |download| {
+                on_event(&ServiceEvent::Download { download })
+            })?;
         self.emit(&ServiceEvent::Models { models: uses });
-        let pool = library.worker_pool()?;
-        let work = library.work(&pool, &models);
+        let pool = setup.indexing.worker_pool()?;
+        let work = setup.indexing.work(&pool, &models);
         std::thread::scope(|scope| {
             let mut stages = Stages::start(scope, work);
             self.serve(&mut stages, &pool, &models)
@@ -222,13 +230,14 @@ impl Runner {
         pool: &rayon::ThreadPool,
         models: &Models,
     ) -> Result<()> {
-        let library = self.library.clone();
+        let setup = self.setup.clone();
+        let gate = &setup.indexing.gate;
         let mut last_root_check = Instant::now();
         let mut last_cutoffs: Option<Instant> = None;
         let mut cutoffs_owed = true;
         let mut backfill_owed = true;
         let mut backoff = Duration::ZERO;
-        while !library.gate.is_stopping() {
+        while !gate.is_stopping() {
             if self.watcher_gone {
                 return Err(Error::Internal("the file watcher stopped".into()));
             }
@@ -314,7 +323,7 @@ impl Runner {
 
     /// Requests, file events, roots coming and going, retries that are due.
     fn housekeeping(&mut self, last_root_check: &mut Instant) -> Result<()> {
-        for (file, request) in control::receive(&self.library.layout) {
+        for (file, request) in control::receive(&self.setup.indexing.layout) {
             self.handle(request)?;
             // Only once handled: a request that failed (a full disk) is tried again.
             control::done(&file);
@@ -340,7 +349,7 @@ impl Runner {
 
     /// Reports a pause or resume; true when the state changed.
     fn pause_changed(&mut self) -> bool {
-        let paused = self.library.gate.is_paused();
+        let paused = self.setup.indexing.gate.is_paused();
         if paused == self.paused {
             return false;
         }
@@ -361,7 +370,7 @@ impl Runner {
         });
         *backoff = (*backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
         let until = Instant::now() + *backoff;
-        while Instant::now() < until && !self.library.gate.is_stopping() {
+        while Instant::now() < until && !self.setup.indexing.gate.is_stopping() {
             std::thread::sleep(IDLE_TICK);
         }
     }
@@ -373,7 +382,8 @@ impl Runner {
         pool: &rayon::ThreadPool,
         models: &Models,
     ) -> Result<Stepped> {
-        let mut pipeline = self.library.pipeline(&mut self.writer.conn, pool, models);
+        let setup = self.setup.clone();
+        let mut pipeline = setup.indexing.pipeline(&mut self.writer.conn, pool, models);
         self.meter.begin(self.totals.failed);
         // Waits briefly, so changes, requests and pauses are looked at while a batch runs.
         let wait = Some(Duration::from_millis(100));
@@ -402,14 +412,16 @@ impl Runner {
     /// Vectors of the current models for older items; true when finished, false when it
     /// stopped early for newer changes.
     fn backfill(&mut self, pool: &rayon::ThreadPool, models: &Models) -> Result<bool> {
-        let library = self.library.clone();
+        let setup = self.setup.clone();
+        let gate = &setup.indexing.gate;
         let rx = &self.rx;
         let on_event = &mut self.on_event;
         let state_file = &mut self.state_file;
         let meter = &mut self.meter;
         let mut arrived: Vec<Change> = Vec::new();
         let mut last_done = 0;
-        let made = library
+        let made = setup
+            .indexing
             .pipeline(&mut self.writer.conn, pool, models)
             .backfill(&mut |done, total| {
                 let activity = meter.advance("embedding", done - last_done, total - done, 0, None);
@@ -419,17 +431,17 @@ impl Runner {
                 on_event(&event);
                 while let Ok(changes) = rx.try_recv() {
                     arrived.extend(changes);
-                    library.gate.request_yield();
+                    gate.request_yield();
                 }
             })?;
         self.totals.embedded += made;
         self.totals.vectors += made;
         let yielded = !arrived.is_empty();
-        library.gate.take_yield();
+        gate.take_yield();
         if yielded {
             self.apply(arrived, true)?;
         }
         // Unfinished too when a pause or a stop made it return early.
-        Ok(!yielded && !library.gate.is_stopping() && !library.gate.is_paused())
+        Ok(!yielded && !gate.is_stopping() && !gate.is_paused())
     }
 }

@@ -5,9 +5,14 @@
 //! their own connections and, thanks to WAL, never wait for the writer. The submodules split the
 //! read path ([`read`]) from the write path ([`write`]).
 
+pub mod check;
+pub mod cutoffs;
+pub mod lock;
 pub mod read;
 pub mod vectors;
 pub mod write;
+
+pub use lock::Writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,13 +3,12 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::api::ServedFile;
-use crate::api::types::{
-    ChunkInfo, Counts, FailedFile, FileInfo, ItemDetails, NoteDetails, PhotoDetails, RootInfo,
-};
 use crate::error::Result;
-use crate::extract::Kind;
 use crate::paths;
+use crate::types::{
+    ChunkInfo, Counts, FailedFile, FileInfo, ItemDetails, Kind, NoteDetails, PhotoDetails,
+    RootInfo, ServedFile,
+};
 
 use super::{Layout, hex};
 

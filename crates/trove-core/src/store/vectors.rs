@@ -7,9 +7,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::embed::{Location, ModelInfo, Role, to_blob};
+use crate::embed::{Location, ModelInfo, to_blob};
 use crate::error::{Error, Result};
 use crate::paths;
+use crate::types::{ModelStatus, Role};
 
 /// Which items a role's model embeds: the bridge model everything, the text model note chunks.
 fn items_of(role: Role) -> &'static str {
@@ -272,12 +273,12 @@ pub fn prune_log(conn: &Connection) -> Result<usize> {
 }
 
 /// Every recorded model with its vector counts, for `status`.
-pub fn status(conn: &Connection) -> Result<Vec<crate::api::types::ModelStatus>> {
+pub fn status(conn: &Connection) -> Result<Vec<ModelStatus>> {
     let counts: std::collections::HashMap<String, usize> = counts(conn)?.into_iter().collect();
     let mut out = Vec::new();
     for rec in all(conn)? {
         let serving = serving(conn, rec.role)?.is_some_and(|s| s.id == rec.id);
-        out.push(crate::api::types::ModelStatus {
+        out.push(ModelStatus {
             vectors: counts.get(&rec.id).copied().unwrap_or(0),
             missing: missing(conn, &rec.id, rec.role)?,
             serving,

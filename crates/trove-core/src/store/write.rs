@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
-use crate::extract::{Extracted, Kind, Reader};
+use crate::extract::{Extracted, Reader};
 use crate::paths;
 use crate::scan::Seen;
+use crate::types::Kind;
 
 use super::now_secs;
 
@@ -20,13 +21,11 @@ use super::now_secs;
 #[derive(Debug, Clone)]
 pub struct FileRow {
     pub id: i64,
-    pub root_id: i64,
     pub path: Vec<u8>,
     pub kind: Kind,
     pub size: u64,
     pub mtime_ns: i64,
     pub hash: Option<Vec<u8>>,
-    pub content_id: Option<i64>,
     pub state: String,
 }
 
@@ -86,17 +85,19 @@ pub fn merge_root(conn: &Connection, from: i64, into: i64) -> Result<()> {
     Ok(())
 }
 
-/// Removes a root and its files; returns the hashes of contents that no file uses any more.
-pub fn remove_root(conn: &Connection, root_id: i64) -> Result<Vec<Vec<u8>>> {
+/// Removes a root and its files; returns how many files it held and the hashes of contents
+/// that no file uses any more.
+pub fn remove_root(conn: &Connection, root_id: i64) -> Result<(usize, Vec<Vec<u8>>)> {
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM files WHERE root_id = ?1")?
         .query_map([root_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let files = ids.len();
     for id in ids {
         delete_file(conn, id)?;
     }
     conn.execute("DELETE FROM roots WHERE id = ?1", [root_id])?;
-    gc_contents(conn)
+    Ok((files, gc_contents(conn)?))
 }
 
 /// The files of a root at or under `scope` (the root itself for a full listing).
@@ -115,13 +116,11 @@ pub fn files_under(conn: &Connection, root_id: i64, scope: &Path) -> Result<Vec<
 fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
     Ok(FileRow {
         id: r.get(0)?,
-        root_id: r.get(1)?,
         path: r.get(2)?,
         kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Note),
         size: r.get::<_, i64>(4)? as u64,
         mtime_ns: r.get(5)?,
         hash: r.get(6)?,
-        content_id: r.get(7)?,
         state: r.get(8)?,
     })
 }
@@ -392,6 +391,7 @@ pub fn requeue_due(conn: &Connection, now: i64) -> Result<usize> {
 }
 
 /// When the next retry is due, if any.
+#[cfg(any(test, feature = "internals"))]
 pub fn next_retry(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn.query_row(
         "SELECT min(retry_at) FROM files WHERE retry_at IS NOT NULL AND state = 'failed'",

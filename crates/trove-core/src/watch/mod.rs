@@ -202,6 +202,7 @@ impl Watcher {
     }
 
     /// The roots being watched, and how.
+    #[cfg(test)]
     pub fn watched(&self) -> Vec<(PathBuf, Mode)> {
         let mut all = Vec::new();
         for (side, mode) in [

@@ -24,7 +24,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::chunk::{ChunkConfig, MAX_CHUNK_CHARS, OVERLAP_CHARS, chunk, chunk_with};
+pub use self::chunk::chunk;
+#[cfg(any(test, feature = "internals"))]
+pub use self::chunk::{ChunkConfig, MAX_CHUNK_CHARS, OVERLAP_CHARS, chunk_with};
 use super::{ExtractError, Reader};
 
 /// One passage of a note, the unit that is embedded and returned as a search hit.

@@ -17,6 +17,7 @@
 
 mod decode;
 mod meta;
+pub mod preprocess;
 mod sniff;
 #[cfg(test)]
 mod testutil;
@@ -29,10 +30,9 @@ use fast_image_resize::images::{Image as FirImage, ImageRef as FirImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use super::{ExtractError, Limits};
-use crate::embed::models::ImageRules;
-use crate::embed::preprocess;
 use decode::Target;
 pub use meta::PhotoMeta;
+pub use preprocess::{Filter, ImageRules, Resize};
 use sniff::Format;
 
 /// Lower-case extensions of photo formats Trove recognises but cannot decode. They are tracked
@@ -59,7 +59,15 @@ pub struct Photo {
     /// JPEG bytes of the oriented thumbnail (long side = [`Limits::thumbnail_size`], never
     /// upscaled, transparency flattened onto white).
     pub thumbnail: Vec<u8>,
+    #[cfg_attr(
+        not(any(test, feature = "internals")),
+        expect(dead_code, reason = "read by the tests")
+    )]
     pub thumbnail_width: u32,
+    #[cfg_attr(
+        not(any(test, feature = "internals")),
+        expect(dead_code, reason = "read by the tests")
+    )]
     pub thumbnail_height: u32,
     /// The bridge model's input tensor (CHW floats), when extraction was asked for it: made
     /// from the same decode as the thumbnail.
@@ -72,12 +80,21 @@ pub struct DecodedImage {
     /// Oriented pixels, possibly at reduced size (see [`decode`]).
     pub rgb: RgbImage,
     /// Full-size dimensions as displayed (after orientation), whatever size `rgb` has.
+    #[cfg_attr(
+        not(any(test, feature = "internals")),
+        expect(dead_code, reason = "read by the tests")
+    )]
     pub width: u32,
+    #[cfg_attr(
+        not(any(test, feature = "internals")),
+        expect(dead_code, reason = "read by the tests")
+    )]
     pub height: u32,
 }
 
 /// Extracts one photo. `path` only supplies the extension, which matters solely for formats
 /// Trove cannot decode (camera RAW files are mostly TIFF inside, so their content can't tell).
+#[cfg(any(test, feature = "internals"))]
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo, ExtractError> {
     extract_for(path, bytes, limits, None)
 }

@@ -18,7 +18,47 @@ use fast_image_resize::images::{Image as FirImage, ImageRef as FirImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
-use super::models::{Filter, ImageRules, Resize};
+use serde::Serialize;
+
+/// How an image is brought to the model's input size, as the family's reference processor does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resize {
+    /// CLIP: scale so the shortest side is the input size, then cut the centre square.
+    ShortestSideThenCrop,
+    /// SigLIP, Chinese-CLIP: scale straight to a square, ignoring the aspect ratio.
+    Squash,
+}
+
+/// The resampling filter, named as PIL names them (the reference processors use PIL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Filter {
+    Bicubic,
+    Bilinear,
+}
+
+impl Filter {
+    /// PIL's resample codes, as `preprocessor_config.json` stores them.
+    pub fn from_pil(code: u64) -> Option<Filter> {
+        match code {
+            2 => Some(Filter::Bilinear),
+            3 => Some(Filter::Bicubic),
+            _ => None,
+        }
+    }
+}
+
+/// What a model wants of a decoded picture: resize, crop, scale to [0, 1], normalise per
+/// channel. The model registry and model folders state it; extraction carries it out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ImageRules {
+    pub size: u32,
+    pub resize: Resize,
+    pub filter: Filter,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
 
 /// The size a picture is resized to before cropping.
 fn resized_dims(width: u32, height: u32, rules: &ImageRules) -> (u32, u32) {
@@ -91,8 +131,11 @@ pub fn min_decode_side(rules: &ImageRules) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::models::{CLIP_MEAN, CLIP_STD};
     use super::*;
+
+    // CLIP's normalisation, as the model registry states it (any per-channel values would do).
+    const CLIP_MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
+    const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 
     fn clip(size: u32) -> ImageRules {
         ImageRules {

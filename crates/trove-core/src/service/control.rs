@@ -12,7 +12,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::Library;
 use crate::error::{Error, Result};
 use crate::store::Layout;
 
@@ -28,7 +27,7 @@ pub struct Request {
     pub rescan: bool,
 }
 
-/// The answer of [`Library::hand_over`].
+/// Who took work handed over, and which folders.
 #[derive(Debug, Clone, Serialize)]
 pub struct HandedOver {
     /// Who took the request, as its lock file says ("Trove (pid 123) is watching …").
@@ -36,86 +35,31 @@ pub struct HandedOver {
     pub folders: Vec<String>,
 }
 
-impl Library {
-    /// Pauses indexing: the running service (in this process or another) holds its workers
-    /// within a file, and stays paused across restarts until [`Library::resume`].
-    pub fn pause(&self) -> Result<()> {
-        std::fs::create_dir_all(&self.layout.dir)
-            .and_then(|_| File::create(self.layout.pause_file()).map(drop))
-            .map_err(|e| Error::io("cannot pause indexing", e))?;
-        self.gate.set_paused(true);
-        Ok(())
-    }
+/// Pauses indexing: the running service (in this process or another) holds its workers within
+/// a file, and stays paused across restarts until [`resume`].
+pub(crate) fn pause(layout: &Layout) -> Result<()> {
+    std::fs::create_dir_all(&layout.dir)
+        .and_then(|_| File::create(layout.pause_file()).map(drop))
+        .map_err(|e| Error::io("cannot pause indexing", e))
+}
 
-    pub fn resume(&self) -> Result<()> {
-        match std::fs::remove_file(self.layout.pause_file()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io("cannot resume indexing", e)),
-        }
-        self.gate.set_paused(false);
-        Ok(())
+pub(crate) fn resume(layout: &Layout) -> Result<()> {
+    match std::fs::remove_file(layout.pause_file()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("cannot resume indexing", e)),
     }
+}
 
-    pub fn is_paused(&self) -> bool {
-        self.layout.pause_file().exists()
-    }
-
-    /// When another process runs the service on this library, hands it `dirs` to add and
-    /// index (all roots, when empty) and returns who took them; `None` when the writer is not
-    /// a service (a plain `trove index`), which cannot take work.
-    pub fn hand_over(&self, dirs: &[PathBuf]) -> Result<Option<HandedOver>> {
-        let Some(holder) = service_holder(&self.layout) else {
-            return Ok(None);
-        };
-        let mut request = Request {
-            rescan: dirs.is_empty(),
-            ..Default::default()
-        };
-        let mut folders = Vec::new();
-        for dir in dirs {
-            let canonical = super::checked_root(&self.layout, dir)?;
-            folders.push(crate::paths::display(&canonical));
-            request.add_roots.push(canonical.into_os_string());
-        }
-        send(&self.layout, &request)?;
-        Ok(Some(HandedOver { holder, folders }))
-    }
-
-    /// When a service runs on this library (in this process or another), hands it roots to
-    /// remove; `None` when none runs (then [`Library::remove_root`] does it at once).
-    pub fn hand_over_removal(&self, dirs: &[PathBuf]) -> Result<Option<HandedOver>> {
-        let Some(holder) = service_holder(&self.layout) else {
-            return Ok(None);
-        };
-        // The stored paths, not their display (which is lossy for names that are not UTF-8).
-        let known: Vec<PathBuf> = match self.reader()? {
-            Some(conn) => crate::store::write::roots(&conn)?
-                .into_iter()
-                .map(|(_, path)| path)
-                .collect(),
-            None => Vec::new(),
-        };
-        let mut request = Request::default();
-        let mut folders = Vec::new();
-        for dir in dirs {
-            let key = super::root_key(dir);
-            if !known.contains(&key) {
-                return Err(super::not_a_root(dir));
-            }
-            folders.push(crate::paths::display(&key));
-            request.remove_roots.push(key.into_os_string());
-        }
-        send(&self.layout, &request)?;
-        Ok(Some(HandedOver { holder, folders }))
-    }
+pub(crate) fn is_paused(layout: &Layout) -> bool {
+    layout.pause_file().exists()
 }
 
 /// What the service running on this library last said, unless none runs (a stale file left by
 /// a process that was killed names a process that is gone).
-pub(crate) fn running_service(layout: &Layout) -> Option<crate::service::ServiceState> {
+pub(crate) fn running_service(layout: &Layout) -> Option<super::ServiceState> {
     let bytes = std::fs::read(layout.service_file()).ok()?;
-    let state: crate::service::ServiceState = serde_json::from_slice(&bytes).ok()?;
+    let state: super::ServiceState = serde_json::from_slice(&bytes).ok()?;
     alive(state.pid).then_some(state)
 }
 
@@ -135,13 +79,13 @@ fn alive(_pid: u32) -> bool {
 }
 
 /// The first line of the lock file when its holder is a service.
-fn service_holder(layout: &Layout) -> Option<String> {
-    super::writer::holder_note(layout)
+pub(crate) fn service_holder(layout: &Layout) -> Option<String> {
+    crate::store::lock::holder_note(layout)
         .filter(|note| note.service)
         .map(|note| note.holder)
 }
 
-fn send(layout: &Layout, request: &Request) -> Result<()> {
+pub(crate) fn send(layout: &Layout, request: &Request) -> Result<()> {
     let dir = layout.inbox_dir();
     let fail = |e| Error::io(format!("cannot hand the request to {}", dir.display()), e);
     std::fs::create_dir_all(&dir).map_err(fail)?;
@@ -191,7 +135,6 @@ pub(crate) fn done(request: &std::path::Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Settings;
 
     #[test]
     fn requests_reach_the_service_once_and_in_order() {
@@ -227,41 +170,5 @@ mod tests {
         assert_eq!(receive(&layout).len(), 3);
         receive(&layout).iter().for_each(|(file, _)| done(file));
         assert!(receive(&layout).is_empty());
-    }
-
-    #[test]
-    fn only_a_service_takes_handed_over_work() {
-        let dir = tempfile::tempdir().unwrap();
-        let library = Library::open(dir.path(), Settings::default());
-        let folder = tempfile::tempdir().unwrap();
-        let plain = library.writer("indexing").unwrap();
-        assert!(
-            library
-                .hand_over(&[folder.path().into()])
-                .unwrap()
-                .is_none()
-        );
-        drop(plain);
-        let _service = super::super::Writer::acquire_as(&library.layout, "watching", true).unwrap();
-        let handed = library.hand_over(&[folder.path().into()]).unwrap().unwrap();
-        assert!(handed.holder.contains("is watching"), "{}", handed.holder);
-        let requests = receive(&library.layout);
-        assert_eq!(requests.len(), 1);
-        assert_eq!(
-            PathBuf::from(&requests[0].1.add_roots[0]),
-            folder.path().canonicalize().unwrap()
-        );
-    }
-
-    #[test]
-    fn a_pause_is_seen_by_every_handle_and_resume_clears_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let one = Library::open(dir.path(), Settings::default());
-        let other = Library::open(dir.path(), Settings::default());
-        one.pause().unwrap();
-        assert!(other.is_paused());
-        other.resume().unwrap();
-        assert!(!one.is_paused());
-        other.resume().unwrap(); // resuming twice is fine
     }
 }
