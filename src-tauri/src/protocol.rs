@@ -25,11 +25,9 @@ pub fn handle<R: Runtime>(
             Ok((bytes, mime)) => reply(StatusCode::OK, &mime, bytes),
             Err(e) => {
                 let detail = e.detail();
-                let status = match detail.kind {
-                    trove_front::types::ErrorKind::NotFound => StatusCode::NOT_FOUND,
-                    trove_front::types::ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-                    _ => StatusCode::INTERNAL_SERVER_ERROR,
-                };
+                // The same status per kind as `trove serve` answers with.
+                let status = StatusCode::from_u16(detail.kind.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 reply(
                     status,
                     "text/plain; charset=utf-8",

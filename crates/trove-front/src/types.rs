@@ -1,9 +1,9 @@
 //! The UI's own request and response types beyond the facade's (which are in
-//! `trove_core::api::types`); the UI's TypeScript types are generated from both.
+//! `trove_core::api`); the UI's TypeScript types are generated from both.
 
 use serde::{Deserialize, Serialize};
 use trove_core::api::ModelUse;
-use trove_core::service::{Activity, WatchedRoot};
+use trove_core::api::{Activity, WatchedRoot};
 
 /// Where the service keeping the library up to date runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -89,7 +89,7 @@ pub struct SettingsView {
 pub struct ModelChoice {
     pub id: String,
     pub name: String,
-    pub role: trove_core::embed::Role,
+    pub role: trove_core::api::Role,
     pub installed: bool,
 }
 
@@ -126,5 +126,25 @@ pub enum ErrorKind {
     Unauthorized,
     TooLarge,
     Unsupported,
+    /// The machine's fault, not the request's nor Trove's: a full disk, a permission, a damaged
+    /// database, a file that cannot be read now.
+    Machine,
     Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status each kind is answered with, by `trove serve` and the desktop app's
+    /// `trove:` protocol alike.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::Invalid => 400,
+            ErrorKind::Unauthorized => 401,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Busy => 409,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::Unsupported => 415,
+            ErrorKind::Internal => 500,
+            ErrorKind::Machine => 503,
+        }
+    }
 }

@@ -21,16 +21,9 @@ impl From<trove_core::Error> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The status of `kind`, from the one map both hosts share ([`ErrorKind::http_status`]).
 pub fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Busy => StatusCode::CONFLICT,
-        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorKind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The JSON error answer of `kind`.

@@ -472,4 +472,4 @@ export type ErrorBody = { error: ErrorDetail, };
 
 export type ErrorDetail = { kind: ErrorKind, message: string, };
 
-export type ErrorKind = "invalid" | "not_found" | "busy" | "unauthorized" | "too_large" | "unsupported" | "internal";
+export type ErrorKind = "invalid" | "not_found" | "busy" | "unauthorized" | "too_large" | "unsupported" | "machine" | "internal";

@@ -45,6 +45,8 @@ function statusKind(status: number): ErrorKind {
       return 'too_large';
     case 415:
       return 'unsupported';
+    case 503:
+      return 'machine';
     default:
       return 'internal';
   }

@@ -9,7 +9,7 @@ import { channels, commands } from './commands';
 import { TroveError } from './errors';
 import type { HostEvent, Transport } from './types';
 
-const KINDS: readonly string[] = ['invalid', 'not_found', 'busy', 'unauthorized', 'too_large', 'unsupported', 'internal'];
+const KINDS: readonly string[] = ['invalid', 'not_found', 'busy', 'unauthorized', 'too_large', 'unsupported', 'machine', 'internal'];
 
 /** A rejected command as a TroveError: the app's `{kind, message}`, or Tauri's own words (a
  * command the window is not allowed, say). */
