@@ -62,7 +62,7 @@ pub enum Command {
             and continue it from another terminal. Searches and other reads work beside it.\n\
             Ctrl-C stops it; nothing is lost, and the next start picks up what changed meanwhile.\n\n\
             With --json, one JSON object per line: watching, changes, models, download, progress,\n\
-            idle, paused, resumed, problem (see docs/watching.md).\n\n\
+            idle, paused, resumed, problem (see the README).\n\n\
             Examples:\n  trove watch ~/Pictures ~/Notes\n  trove watch --poll --poll-interval 30   (network drives)"
     )]
     Watch(WatchArgs),
