@@ -208,11 +208,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 text_weight: Some(args.text_weight),
                 all: args.all,
                 filters: Filters {
-                    folder: args
-                        .folder
-                        .as_ref()
-                        .map(|f| f.to_string_lossy().into_owned()),
-                    folder_path: args.folder,
+                    folder: args.folder,
                     after: args.after,
                     before: args.before,
                     camera: args.camera,

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 use trove_core::api::Filters;
 use trove_core::api::Kind;
 use trove_core::embed::to_blob;
-use trove_core::index::{Indexes, Part};
+use trove_core::index::{Indexes, ItemKind};
 use trove_core::search::{self, Semantic, filter, fuse::Fusion};
 
 const DIM: usize = 512;
@@ -86,7 +86,7 @@ fn main() {
 
     let indexes = Indexes::default();
     let started = Instant::now();
-    let index = indexes.get(&conn, MODEL, Part::Photos).unwrap();
+    let index = indexes.get(&conn, MODEL, ItemKind::Photo).unwrap();
     println!(
         "load: {n} vectors into memory in {:.0} ms ({} MB)",
         started.elapsed().as_secs_f64() * 1e3,
@@ -120,7 +120,7 @@ fn main() {
             // results with explanations. (The index is kept between queries, as a running
             // Trove keeps it.)
             let scope = filter::scope(&conn, &filters, Some(Kind::Photo)).unwrap();
-            let index = indexes.get(&conn, MODEL, Part::Photos).unwrap();
+            let index = indexes.get(&conn, MODEL, ItemKind::Photo).unwrap();
             let q = search::Query {
                 label: "bench".into(),
                 mode: "hybrid",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use trove_core::api::{SearchRequest, SearchResults};
-use trove_core::index::{Part, VectorIndex};
+use trove_core::index::{ItemKind, VectorIndex};
 use trove_core::search::fuse::Fusion;
 use trove_core::{Library, Settings};
 
@@ -179,7 +179,7 @@ fn a_rare_exact_word_wins_through_fusion_where_meaning_ranks_it_lower() {
     }
     // The same, straight from the vector index: pure vector search ranks the note lower.
     let conn = rusqlite::Connection::open(hybrid.lib.join("library.db")).unwrap();
-    let index = VectorIndex::load(&conn, &model, Part::Chunks).unwrap();
+    let index = VectorIndex::load(&conn, &model, ItemKind::Chunk).unwrap();
     let v = library.query_vectors("Arnarstapi").unwrap().text.unwrap().1;
     let best = index.search(&v, 1, |_| true)[0];
     let name: String = conn
@@ -222,7 +222,7 @@ fn fusion_beats_keywords_and_meaning_alone_and_the_default_is_the_better_fusion(
     let keyword = notes(false);
     let model = hybrid.text_model.clone().unwrap();
     let conn = rusqlite::Connection::open(hybrid.lib.join("library.db")).unwrap();
-    let index = VectorIndex::load(&conn, &model, Part::Chunks).unwrap();
+    let index = VectorIndex::load(&conn, &model, ItemKind::Chunk).unwrap();
     let name_of = |content: i64| -> String {
         conn.query_row(
             "SELECT name FROM files WHERE content_id = ?1",

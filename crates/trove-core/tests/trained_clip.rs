@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use trove_core::index::{Part, VectorIndex};
+use trove_core::index::{ItemKind, VectorIndex};
 use trove_core::{Library, Settings};
 
 fn repo() -> PathBuf {
@@ -43,7 +43,7 @@ fn index_heldout() -> Indexed {
     assert_eq!(report.processed.failed, 0);
 
     let conn = rusqlite::Connection::open(dir.path().join("lib/library.db")).unwrap();
-    let index = VectorIndex::load(&conn, &bridge, Part::Photos).unwrap();
+    let index = VectorIndex::load(&conn, &bridge, ItemKind::Photo).unwrap();
     let mut names = HashMap::new();
     let mut stmt = conn
         .prepare(

@@ -133,7 +133,7 @@ impl Library {
 
     /// A read-only connection to the library's current schema; `None` while there is nothing
     /// to read. See [`open_current`].
-    fn reader(&self) -> Result<Option<Connection>> {
+    fn read_connection(&self) -> Result<Option<Connection>> {
         open_current(&self.layout, UPGRADE_WAIT, &mut || {})
     }
 
@@ -156,7 +156,7 @@ impl Library {
     }
 
     pub fn roots(&self) -> Result<Vec<RootInfo>> {
-        match self.reader()? {
+        match self.read_connection()? {
             Some(conn) => read::roots(&conn),
             None => Ok(Vec::new()),
         }
@@ -241,7 +241,7 @@ impl Library {
     }
 
     pub fn status(&self) -> Result<Status> {
-        let conn = match self.reader()? {
+        let conn = match self.read_connection()? {
             Some(conn) => conn,
             None => empty_db()?,
         };
@@ -259,7 +259,7 @@ impl Library {
     }
 
     pub fn failed(&self) -> Result<Vec<FailedFile>> {
-        match self.reader()? {
+        match self.read_connection()? {
             Some(conn) => read::failed(&conn),
             None => Ok(Vec::new()),
         }
@@ -267,7 +267,7 @@ impl Library {
 
     /// Every file the library tracks, in path order.
     pub fn files(&self) -> Result<Vec<FileInfo>> {
-        match self.reader()? {
+        match self.read_connection()? {
             Some(conn) => read::files(&conn),
             None => Ok(Vec::new()),
         }
@@ -281,7 +281,7 @@ impl Library {
                 ItemRef::Image(image) => format!("{} is not in this library", image.name),
             })
         };
-        let conn = self.reader()?.ok_or_else(not_found)?;
+        let conn = self.read_connection()?.ok_or_else(not_found)?;
         let id = match item {
             ItemRef::Id(id) => *id,
             ItemRef::Path(path) => {
@@ -300,7 +300,7 @@ impl Library {
     /// An indexed file by id, for serving its bytes (never by a path a client names): its
     /// path, kind and cached thumbnail (when one was made).
     pub fn served_file(&self, id: i64) -> Result<Option<ServedFile>> {
-        let Some(conn) = self.reader()? else {
+        let Some(conn) = self.read_connection()? else {
             return Ok(None);
         };
         read::served_file(&conn, &self.layout, id)

@@ -63,7 +63,7 @@ pub(super) type LoadedModels = Mutex<HashMap<String, Arc<Model>>>;
 impl Library {
     /// The registry, plus the local models this library has vectors of.
     pub fn models(&self) -> Result<Vec<ModelEntry>> {
-        let conn = match self.reader()? {
+        let conn = match self.read_connection()? {
             Some(conn) => conn,
             None => super::empty_db()?,
         };
@@ -254,7 +254,7 @@ impl Library {
 
     /// Embeds a text query with each role's serving model (for the search features).
     pub fn query_vectors(&self, text: &str) -> Result<QueryVectors> {
-        let Some(conn) = self.reader()? else {
+        let Some(conn) = self.read_connection()? else {
             return Ok(QueryVectors::default());
         };
         let mut out = QueryVectors::default();
@@ -287,7 +287,7 @@ impl Library {
         bytes: &[u8],
         path: &Path,
     ) -> Result<Option<(String, Vec<f32>)>> {
-        let Some(conn) = self.reader()? else {
+        let Some(conn) = self.read_connection()? else {
             return Ok(None);
         };
         let Some(model) = self.serving_model(&conn, Role::Bridge)? else {

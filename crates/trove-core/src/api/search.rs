@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::{ItemRef, Library, SearchRequest, SearchResults, empty_db};
 use crate::embed;
 use crate::error::{Error, Result};
-use crate::index::{Part, VectorIndex};
+use crate::index::{ItemKind, VectorIndex};
 use crate::search::{self, Semantic, cutoff, filter};
 use crate::store::vectors;
 use crate::types::Role;
@@ -56,7 +56,7 @@ impl Library {
     ) -> Result<SearchResults> {
         // Indexing in this process gives way while the query runs.
         let _searching = self.gate.searching();
-        let conn = match self.reader()? {
+        let conn = match self.read_connection()? {
             Some(conn) => conn,
             None => empty_db()?,
         };
@@ -95,7 +95,7 @@ impl Library {
         } else {
             self.query_vectors(words)?
         };
-        let index = |model: &str, part: Part| -> Result<(Arc<VectorIndex>, Option<f64>)> {
+        let index = |model: &str, part: ItemKind| -> Result<(Arc<VectorIndex>, Option<f64>)> {
             Ok((
                 self.indexes.get(&conn, model, part)?,
                 cutoff::load(&conn, model, part)?,
@@ -105,7 +105,7 @@ impl Library {
         // Photos: the text vector, the photo's vector, or their weighted combination.
         let photo_vector: Option<(String, Vec<f32>, bool)> = match (&photo, &texts.bridge) {
             (Some(p), Some((_, t))) => {
-                let index = self.indexes.get(&conn, &p.model, Part::Photos)?;
+                let index = self.indexes.get(&conn, &p.model, ItemKind::Photo)?;
                 Some((
                     p.model.clone(),
                     combine(&index, &p.vector, t, weight),
@@ -118,7 +118,7 @@ impl Library {
         };
         let photos = match &photo_vector {
             Some((model, _, calibrated)) => {
-                let (idx, cut) = index(model, Part::Photos)?;
+                let (idx, cut) = index(model, ItemKind::Photo)?;
                 Some((idx, cut.filter(|_| *calibrated)))
             }
             None => None,
@@ -132,7 +132,7 @@ impl Library {
         };
         let notes = match &note_vector {
             Some((model, _, calibrated)) => {
-                let (idx, cut) = index(model, Part::Chunks)?;
+                let (idx, cut) = index(model, ItemKind::Chunk)?;
                 Some((idx, cut.filter(|_| *calibrated)))
             }
             None => None,

@@ -66,7 +66,7 @@ impl Library {
             return Ok(None);
         };
         // The stored paths, not their display (which is lossy for names that are not UTF-8).
-        let known: Vec<PathBuf> = match self.reader()? {
+        let known: Vec<PathBuf> = match self.read_connection()? {
             Some(conn) => crate::store::write::roots(&conn)?
                 .into_iter()
                 .map(|(_, path)| path)

@@ -19,13 +19,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, params};
 
-use super::{Part, VectorIndex};
+use super::{ItemKind, VectorIndex};
 use crate::error::Result;
 
 /// One index per (model, part), each with the last log entry it reflects.
 #[derive(Debug, Default)]
 pub struct Indexes {
-    slots: Mutex<HashMap<(String, Part), Slot>>,
+    slots: Mutex<HashMap<(String, ItemKind), Slot>>,
     loads: AtomicUsize,
 }
 
@@ -44,7 +44,7 @@ type Change = (i64, Option<(i64, Vec<u8>)>);
 
 impl Indexes {
     /// The index of `model`'s vectors of `part`, up to date with what `conn` sees.
-    pub fn get(&self, conn: &Connection, model: &str, part: Part) -> Result<Arc<VectorIndex>> {
+    pub fn get(&self, conn: &Connection, model: &str, part: ItemKind) -> Result<Arc<VectorIndex>> {
         let slot = lock(&self.slots)
             .entry((model.to_string(), part))
             .or_default()
@@ -127,7 +127,7 @@ impl Indexes {
 
 /// Applies the log entries of `entry`'s model after its position, up to `last`.
 fn catch_up(conn: &Connection, entry: &mut Entry, last: i64) -> Result<()> {
-    let (model, part) = (entry.index.model().to_string(), entry.index.part());
+    let (model, part) = (entry.index.model().to_string(), entry.index.item_kind());
     let mut stmt = conn.prepare_cached(
         "SELECT l.item_id, i.kind, i.content_id, v.vector
          FROM (SELECT DISTINCT item_id FROM vector_log
@@ -139,7 +139,7 @@ fn catch_up(conn: &Connection, entry: &mut Entry, last: i64) -> Result<()> {
         .query_map(params![model, entry.seq, last], |r| {
             let kind: Option<String> = r.get(1)?;
             let now = match (kind, r.get::<_, Option<i64>>(2)?, r.get(3)?) {
-                (Some(kind), Some(content), Some(vector)) if kind == part.kind() => {
+                (Some(kind), Some(content), Some(vector)) if kind == part.as_str() => {
                     Some((content, vector))
                 }
                 _ => None,
@@ -233,15 +233,15 @@ mod tests {
         put(&w, "m", 3, &[0.0, 1.0]);
         put(&w, "other", 2, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        let photos = indexes.get(&r, "m", Part::Photos).unwrap();
+        let photos = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(
-            (photos.model(), photos.part(), photos.dim()),
-            ("m", Part::Photos, 2)
+            (photos.model(), photos.item_kind(), photos.dim()),
+            ("m", ItemKind::Photo, 2)
         );
         assert_eq!(rows(&photos, &[1.0, 0.0]), vec![(1, 1, 1.0)]);
-        let chunks = indexes.get(&r, "m", Part::Chunks).unwrap();
+        let chunks = indexes.get(&r, "m", ItemKind::Chunk).unwrap();
         assert_eq!(rows(&chunks, &[1.0, 0.0]), vec![(3, 3, 0.0)]);
-        let empty = indexes.get(&r, "nothing", Part::Photos).unwrap();
+        let empty = indexes.get(&r, "nothing", ItemKind::Photo).unwrap();
         assert!(empty.is_empty() && empty.dim() == 0);
         assert!(empty.search(&[1.0, 0.0], 5, |_| true).is_empty());
         assert_eq!(indexes.loads(), 3);
@@ -253,14 +253,14 @@ mod tests {
         put(&w, "old", 1, &[1.0, 0.0]);
         put(&w, "new", 1, &[0.0, 1.0]);
         let indexes = Indexes::default();
-        indexes.get(&r, "old", Part::Photos).unwrap();
-        indexes.get(&r, "new", Part::Photos).unwrap();
-        indexes.get(&r, "new", Part::Chunks).unwrap();
+        indexes.get(&r, "old", ItemKind::Photo).unwrap();
+        indexes.get(&r, "new", ItemKind::Photo).unwrap();
+        indexes.get(&r, "new", ItemKind::Chunk).unwrap();
         assert_eq!(indexes.len(), 3);
         indexes.retain(&["new"]);
         assert_eq!(indexes.len(), 2);
         // Still served, without a reload.
-        indexes.get(&r, "new", Part::Photos).unwrap();
+        indexes.get(&r, "new", ItemKind::Photo).unwrap();
         assert_eq!(indexes.loads(), 3);
         indexes.retain(&[]);
         assert!(indexes.is_empty());
@@ -271,18 +271,18 @@ mod tests {
         let (_dir, w, r) = library();
         put(&w, "m", 1, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        let before = indexes.get(&r, "m", Part::Photos).unwrap();
+        let before = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&before, &[1.0, 0.0]), vec![(1, 1, 1.0)]);
 
         // Nothing changed: the same snapshot comes back.
-        let same = indexes.get(&r, "m", Part::Photos).unwrap();
+        let same = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert!(Arc::ptr_eq(&before, &same));
         drop(same);
 
         // A new vector, and a replaced one (INSERT OR REPLACE logs through the insert trigger).
         put(&w, "m", 2, &[0.0, 1.0]);
         put(&w, "m", 1, &[0.6, 0.8]);
-        let after = indexes.get(&r, "m", Part::Photos).unwrap();
+        let after = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&after, &[0.0, 1.0]), vec![(1, 1, 0.8), (2, 2, 1.0)]);
         // The Arc held from before still sees its snapshot.
         assert_eq!(rows(&before, &[1.0, 0.0]), vec![(1, 1, 1.0)]);
@@ -293,7 +293,7 @@ mod tests {
             [to_blob(&[1.0, 0.0])],
         )
         .unwrap();
-        let updated = indexes.get(&r, "m", Part::Photos).unwrap();
+        let updated = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&updated, &[1.0, 0.0]), vec![(1, 1, 0.6), (2, 2, 1.0)]);
         assert_eq!(indexes.loads(), 1);
     }
@@ -309,8 +309,8 @@ mod tests {
             put(&w, "m", item, &[1.0, 0.0]);
         }
         let indexes = Indexes::default();
-        assert_eq!(indexes.get(&r, "m", Part::Photos).unwrap().len(), 2);
-        assert_eq!(indexes.get(&r, "m", Part::Chunks).unwrap().len(), 2);
+        assert_eq!(indexes.get(&r, "m", ItemKind::Photo).unwrap().len(), 2);
+        assert_eq!(indexes.get(&r, "m", ItemKind::Chunk).unwrap().len(), 2);
         // contents → items → vectors, each a cascade.
         w.execute("DELETE FROM contents WHERE id IN (2, 3)", [])
             .unwrap();
@@ -322,9 +322,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(logged, 3 + 3, "three inserts, three cascaded deletes");
-        let photos = indexes.get(&r, "m", Part::Photos).unwrap();
+        let photos = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&photos, &[1.0, 0.0]), vec![(1, 1, 1.0)]);
-        assert!(indexes.get(&r, "m", Part::Chunks).unwrap().is_empty());
+        assert!(indexes.get(&r, "m", ItemKind::Chunk).unwrap().is_empty());
         assert_eq!(indexes.loads(), 2);
     }
 
@@ -333,16 +333,16 @@ mod tests {
         let (_dir, w, r) = library();
         put(&w, "m", 1, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        let before = indexes.get(&r, "m", Part::Photos).unwrap();
+        let before = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         put(&w, "other", 2, &[1.0, 0.0]);
         put(&w, "m", 3, &[1.0, 0.0]); // a chunk: not this part
         w.execute("DELETE FROM vectors WHERE model = 'other'", [])
             .unwrap();
-        let after = indexes.get(&r, "m", Part::Photos).unwrap();
+        let after = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         // Not even copied: the held snapshot is still the current one.
         assert!(Arc::ptr_eq(&before, &after));
         assert_eq!(rows(&after, &[1.0, 0.0]), vec![(1, 1, 1.0)]);
-        let other = indexes.get(&r, "other", Part::Photos).unwrap();
+        let other = indexes.get(&r, "other", ItemKind::Photo).unwrap();
         assert!(other.is_empty());
         assert_eq!(indexes.loads(), 2);
     }
@@ -352,7 +352,7 @@ mod tests {
         let (_dir, w, r) = library();
         put(&w, "m", 1, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        indexes.get(&r, "m", Part::Photos).unwrap();
+        indexes.get(&r, "m", ItemKind::Photo).unwrap();
         put(&w, "m", 2, &[0.0, 1.0]);
         w.execute("DELETE FROM vectors WHERE item_id = 1", [])
             .unwrap();
@@ -365,12 +365,12 @@ mod tests {
             [],
         )
         .unwrap();
-        let index = indexes.get(&r, "m", Part::Photos).unwrap();
+        let index = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(indexes.loads(), 2);
         assert_eq!(rows(&index, &[0.0, 1.0]), vec![(1, 1, 0.8)]);
         // And from there it catches up again.
         put(&w, "m", 2, &[0.0, 1.0]);
-        let index = indexes.get(&r, "m", Part::Photos).unwrap();
+        let index = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&index, &[0.0, 1.0]), vec![(1, 1, 0.8), (2, 2, 1.0)]);
         assert_eq!(indexes.loads(), 2);
     }
@@ -381,11 +381,11 @@ mod tests {
         put(&w, "m", 1, &[1.0, 0.0]);
         put(&w, "m", 2, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        assert_eq!(indexes.get(&r, "m", Part::Photos).unwrap().len(), 2);
+        assert_eq!(indexes.get(&r, "m", ItemKind::Photo).unwrap().len(), 2);
         // Another library at the same path, with a shorter history.
         let (_dir2, w2, r2) = library();
         put(&w2, "m", 2, &[0.0, 1.0]);
-        let index = indexes.get(&r2, "m", Part::Photos).unwrap();
+        let index = indexes.get(&r2, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&index, &[0.0, 1.0]), vec![(2, 2, 1.0)]);
         assert_eq!(indexes.loads(), 2);
     }
@@ -395,7 +395,7 @@ mod tests {
         let (_dir, w, r) = library();
         put(&w, "m", 1, &[1.0, 0.0]);
         let indexes = Indexes::default();
-        indexes.get(&r, "m", Part::Photos).unwrap();
+        indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(vectors::prune_log(&w).unwrap(), 0);
         // Another model's long history pushes our position out of the kept window.
         w.execute(
@@ -412,7 +412,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!((kept, first), (vectors::LOG_KEPT, 8));
-        let index = indexes.get(&r, "m", Part::Photos).unwrap();
+        let index = indexes.get(&r, "m", ItemKind::Photo).unwrap();
         assert_eq!(rows(&index, &[0.0, 1.0]), vec![(1, 1, 0.0), (2, 2, 1.0)]);
         assert_eq!(indexes.loads(), 2);
     }
@@ -423,12 +423,12 @@ mod tests {
         put(&w, "m", 1, &[1.0, 0.0]);
         let indexes = Indexes::default();
         let tx = r.unchecked_transaction().unwrap();
-        assert_eq!(indexes.get(&tx, "m", Part::Photos).unwrap().len(), 1);
+        assert_eq!(indexes.get(&tx, "m", ItemKind::Photo).unwrap().len(), 1);
         put(&w, "m", 2, &[1.0, 0.0]);
         // Still inside the caller's snapshot: the commit is not visible yet.
-        assert_eq!(indexes.get(&tx, "m", Part::Photos).unwrap().len(), 1);
+        assert_eq!(indexes.get(&tx, "m", ItemKind::Photo).unwrap().len(), 1);
         tx.commit().unwrap();
-        assert_eq!(indexes.get(&r, "m", Part::Photos).unwrap().len(), 2);
+        assert_eq!(indexes.get(&r, "m", ItemKind::Photo).unwrap().len(), 2);
         assert_eq!(indexes.loads(), 1);
     }
 }

@@ -28,19 +28,20 @@ pub use cache::Indexes;
 
 use crate::error::{Error, Result};
 
-/// Which items an index holds: `items.kind` `'photo'` or `'chunk'`.
+/// The kind of item an index holds, as `items.kind` names it: a photo, or a note's chunk (a
+/// passage). Not a file's `Kind`: one note file has many chunk items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Part {
-    Photos,
-    Chunks,
+pub enum ItemKind {
+    Photo,
+    Chunk,
 }
 
-impl Part {
-    /// The `items.kind` of this part's items.
-    pub fn kind(self) -> &'static str {
+impl ItemKind {
+    /// The `items.kind` value.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Part::Photos => "photo",
-            Part::Chunks => "chunk",
+            ItemKind::Photo => "photo",
+            ItemKind::Chunk => "chunk",
         }
     }
 }
@@ -61,7 +62,7 @@ pub struct Hit {
 #[derive(Debug, Clone)]
 pub struct VectorIndex {
     model: String,
-    part: Part,
+    part: ItemKind,
     /// 0 until the first vector arrives; then every vector has it.
     dim: usize,
     items: Vec<i64>,
@@ -71,7 +72,7 @@ pub struct VectorIndex {
 }
 
 impl VectorIndex {
-    fn empty(model: &str, part: Part) -> VectorIndex {
+    fn empty(model: &str, part: ItemKind) -> VectorIndex {
         VectorIndex {
             model: model.to_string(),
             part,
@@ -84,14 +85,14 @@ impl VectorIndex {
     }
 
     /// Every stored vector of `model` whose item belongs to `part`, with each item's content.
-    pub fn load(conn: &Connection, model: &str, part: Part) -> Result<VectorIndex> {
+    pub fn load(conn: &Connection, model: &str, part: ItemKind) -> Result<VectorIndex> {
         let mut index = VectorIndex::empty(model, part);
         let mut stmt = conn.prepare(
             "SELECT v.item_id, i.content_id, v.vector FROM vectors v
              JOIN items i ON i.id = v.item_id
              WHERE v.model = ?1 AND i.kind = ?2",
         )?;
-        let mut rows = stmt.query(params![model, part.kind()])?;
+        let mut rows = stmt.query(params![model, part.as_str()])?;
         while let Some(row) = rows.next()? {
             let item = row.get(0)?;
             index.upsert(item, row.get(1)?, blob(model, item, row.get_ref(2)?)?)?;
@@ -103,7 +104,7 @@ impl VectorIndex {
         &self.model
     }
 
-    pub fn part(&self) -> Part {
+    pub fn item_kind(&self) -> ItemKind {
         self.part
     }
 
@@ -268,7 +269,7 @@ mod tests {
 
     /// An index of (item, content, vector) rows, built through `upsert`.
     fn index(rows: &[(i64, i64, &[f32])]) -> VectorIndex {
-        let mut index = VectorIndex::empty("m", Part::Photos);
+        let mut index = VectorIndex::empty("m", ItemKind::Photo);
         for (item, content, v) in rows {
             index.upsert(*item, *content, &to_blob(v)).unwrap();
         }

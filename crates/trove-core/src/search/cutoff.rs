@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use crate::embed::{Model, tokenize::Purpose};
 use crate::error::Result;
-use crate::index::{Part, VectorIndex};
+use crate::index::{ItemKind, VectorIndex};
 use crate::store::{cutoffs, vectors};
 use crate::types::Role;
 
@@ -51,8 +51,8 @@ pub fn null_queries() -> Vec<String> {
 }
 
 /// The cutoff of `model` for `part`, when calibrated.
-pub fn load(conn: &Connection, model: &str, part: Part) -> Result<Option<f64>> {
-    cutoffs::score(conn, model, part.kind())
+pub fn load(conn: &Connection, model: &str, part: ItemKind) -> Result<Option<f64>> {
+    cutoffs::score(conn, model, part.as_str())
 }
 
 /// The cutoff for `index`: the 90th percentile of the best scores the null query vectors reach
@@ -94,14 +94,14 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
         if serving.is_none_or(|s| s.id != *id) {
             continue;
         }
-        let parts: &[Part] = match model.info.role {
-            Role::Bridge => &[Part::Photos, Part::Chunks],
-            Role::Text => &[Part::Chunks],
+        let parts: &[ItemKind] = match model.info.role {
+            Role::Bridge => &[ItemKind::Photo, ItemKind::Chunk],
+            Role::Text => &[ItemKind::Chunk],
         };
         let mut nulls: Option<Vec<Vec<f32>>> = None;
         for &part in parts {
-            let count = vectors::count(conn, id, part.kind())?;
-            let stored = cutoffs::calibrated_on(conn, id, part.kind())?;
+            let count = vectors::count(conn, id, part.as_str())?;
+            let stored = cutoffs::calibrated_on(conn, id, part.as_str())?;
             if stored == Some((count as i64, METHOD)) {
                 continue;
             }
@@ -114,10 +114,10 @@ pub fn refresh(conn: &Connection, models: &[&Model]) -> Result<()> {
             }
             match calibrate(nulls.as_deref().unwrap_or_default(), &index) {
                 Some(score) => {
-                    tracing::debug!(model = %id, kind = part.kind(), score, "relevance cutoff");
-                    cutoffs::save(conn, id, part.kind(), score, index.len(), METHOD)?;
+                    tracing::debug!(model = %id, kind = part.as_str(), score, "relevance cutoff");
+                    cutoffs::save(conn, id, part.as_str(), score, index.len(), METHOD)?;
                 }
-                None => cutoffs::forget(conn, id, part.kind())?,
+                None => cutoffs::forget(conn, id, part.as_str())?,
             }
         }
     }

@@ -120,9 +120,8 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
         scope.labels.push(format!("{}s only", kind.as_str()));
     }
     let folder = filters
-        .folder_path
+        .folder
         .clone()
-        .or_else(|| filters.folder.as_deref().map(PathBuf::from))
         .filter(|f| !f.as_os_str().is_empty());
     if let Some(folder) = folder {
         let dir = folder_key(&folder)?;

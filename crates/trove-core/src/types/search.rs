@@ -6,14 +6,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Filters {
-    /// Only files under this folder.
-    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub folder: Option<String>,
-    /// The same as an OS path, for front ends that have one (it need not be UTF-8); wins over
-    /// `folder`.
-    #[serde(skip)]
-    pub folder_path: Option<std::path::PathBuf>,
+    /// Only files under this folder: an OS path, which need not be UTF-8 (in JSON a string,
+    /// written lossily where it is not UTF-8).
+    #[serde(
+        rename = "in",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "lossy_path"
+    )]
+    #[ts(as = "Option<String>", optional)]
+    pub folder: Option<std::path::PathBuf>,
     /// On or after this date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS): a photo's
     /// EXIF date when it has one, else the file's modification time.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +32,15 @@ pub struct Filters {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[ts(as = "Option<bool>", optional)]
     pub has_gps: bool,
+}
+
+fn lossy_path<S: serde::Serializer>(
+    path: &Option<std::path::PathBuf>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    path.as_ref()
+        .map(|p| p.to_string_lossy())
+        .serialize(serializer)
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
