@@ -21,8 +21,11 @@ impl OkOrDefault for Option<()> {
 
 use super::Dir;
 
-/// How long any awaited condition may take before the test fails.
+/// How long an awaited condition may take without a new event from the service before the
+/// test fails.
 pub const PATIENCE: Duration = Duration::from_secs(60);
+/// The longest any wait lasts while the service keeps reporting progress.
+pub const MOST_PATIENCE: Duration = Duration::from_secs(300);
 
 pub struct Watching {
     child: Child,
@@ -101,15 +104,25 @@ impl Watching {
     }
 
     /// Waits until `condition` is `Ok`; on timeout the test fails with its last `Err` (what
-    /// still differs) and the events.
+    /// still differs) and the events. The time out is [`PATIENCE`] without a new event: a
+    /// service that keeps reporting progress on a loaded machine is waited for (up to
+    /// [`MOST_PATIENCE`] in all), one that has gone quiet fails as soon as before.
     pub fn wait_explained(&self, what: &str, mut condition: impl FnMut() -> Result<(), String>) {
-        let deadline = Instant::now() + PATIENCE;
+        let start = Instant::now();
+        let mut deadline = start + PATIENCE;
+        let mut seen = self.mark();
         loop {
             let why = match condition() {
                 Ok(()) => return,
                 Err(why) => why,
             };
-            if Instant::now() > deadline {
+            let now = Instant::now();
+            let events = self.mark();
+            if events > seen {
+                seen = events;
+                deadline = (now + PATIENCE).min(start + MOST_PATIENCE);
+            }
+            if now > deadline {
                 panic!(
                     "gave up waiting for {what}: {why}\nevents:\n{}",
                     self.events()
