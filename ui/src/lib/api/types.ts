@@ -20,7 +20,8 @@ text_weight?: number,
  */
 all?: boolean, 
 /**
- * Only files under this folder.
+ * Only files under this folder: an OS path, which need not be UTF-8 (in JSON a string,
+ * written lossily where it is not UTF-8).
  */
 in?: string, 
 /**
@@ -43,7 +44,8 @@ has_gps?: boolean, };
 
 export type Filters = { 
 /**
- * Only files under this folder.
+ * Only files under this folder: an OS path, which need not be UTF-8 (in JSON a string,
+ * written lossily where it is not UTF-8).
  */
 in?: string, 
 /**
