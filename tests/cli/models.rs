@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::shapes::eval_test_split;
 use crate::util::{ASSETS, Dir, TINY_CLIP, n};
 
 fn model<'a>(status: &'a Value, role: &str) -> &'a Value {
@@ -192,20 +193,7 @@ fn eval_reports_retrieval_and_skips_unreadable_images() {
             {"filename": "0004.png", "split": "train", "sentences": [{"raw": "unused"}]}
         ]}"#,
     );
-    let run = dir
-        .trove(&[
-            "eval",
-            "--captions",
-            "files/captions.json",
-            "--images",
-            "files/set",
-            "--split",
-            "test",
-            "--model-dir",
-            TINY_CLIP,
-        ])
-        .arg("--json")
-        .ok();
+    let run = eval_test_split(&dir).arg("--json").ok();
     let report = run.json();
     assert_eq!(report["images"], 2, "{report:#}");
     assert_eq!(report["captions"], 2);

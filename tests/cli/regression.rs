@@ -4,7 +4,7 @@
 use trove_core::{Library, Settings};
 
 use crate::util::failpoint::{Held, describe};
-use crate::util::{Dir, counts, make};
+use crate::util::{Dir, KEYWORD_ONLY, counts, make};
 
 /// CI failed at random: `trove index` had created the library's database file and not yet
 /// committed its schema when a reader opened it, took version 0 for an older Trove's library,
@@ -17,15 +17,7 @@ fn a_library_being_created_was_taken_for_an_older_one() {
         "notes/osaka.md",
         make::note("Ramen in Osaka", "A receipt from the ramen place."),
     );
-    let mut index = dir.trove(&[
-        "index",
-        "files",
-        "--model",
-        "none",
-        "--text-model",
-        "none",
-        "--json",
-    ]);
+    let mut index = dir.trove(&[&["index", "files", "--json"][..], &KEYWORD_ONLY].concat());
     let held = Held::at("store::before_schema", &mut index);
     assert!(
         dir.library().join("library.db").exists(),

@@ -4,8 +4,9 @@
 //! unplugged drive.
 
 use serde_json::Value;
+use trove_testkit::captions::karpathy;
 
-use crate::shapes::{captions, karpathy, names, render, shapes_library, synthetic};
+use crate::shapes::{captions, eval_test_split, names, render, shapes_library, synthetic};
 use crate::util::{Dir, TINY_CLIP};
 
 #[test]
@@ -13,7 +14,7 @@ fn a_description_finds_the_one_photo_that_shows_it_first() {
     // Every held-out render except those with the captions of the six unique renders, plus
     // the six: each description below matches exactly one photo of the library.
     let dir = Dir::new();
-    let unique = karpathy(&format!("{}/unique.json", synthetic()));
+    let unique = karpathy(format!("{}/unique.json", synthetic()));
     for (file, caption) in captions() {
         if !unique.iter().any(|(_, c)| *c == caption) {
             dir.copy_in(
@@ -275,19 +276,7 @@ fn eval_reports_what_search_itself_ranks() {
         "captions.json",
         serde_json::to_vec(&serde_json::json!({"images": images})).unwrap(),
     );
-    let report = dir
-        .trove(&[
-            "eval",
-            "--captions",
-            "files/captions.json",
-            "--images",
-            "files/set",
-            "--split",
-            "test",
-            "--model-dir",
-            TINY_CLIP,
-        ])
-        .json();
+    let report = eval_test_split(&dir).json();
     assert_eq!(report["images"], 30);
 
     dir.index(&[

@@ -6,34 +6,16 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::util::{Dir, TINY_CLIP};
+use crate::util::{Dir, TINY_CLIP, TestCommand};
 
 /// The synthetic captioned shapes the tiny CLIP was trained and held out on.
 pub fn synthetic() -> String {
     format!("{TINY_CLIP}/../../synthetic")
 }
 
-/// (file name, first caption) of every image of a caption file in the Karpathy layout.
-pub fn karpathy(file: &str) -> Vec<(String, String)> {
-    let json: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
-    json["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (
-                i["filename"].as_str().unwrap().to_string(),
-                i["sentences"][0]["raw"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 /// Caption of every held-out render, by file name.
 pub fn captions() -> HashMap<String, String> {
-    karpathy(&format!("{}/captions.json", synthetic()))
-        .into_iter()
-        .collect()
+    trove_testkit::captions::synthetic().into_iter().collect()
 }
 
 /// The file of the held-out render with this caption.
@@ -88,4 +70,20 @@ pub fn shapes_library() -> Dir {
     dir.write("notes/black.txt", "two black squares on a pink background");
     dir.index(&["files", "--model-dir", TINY_CLIP, "--text-model", "none"]);
     dir
+}
+
+/// `trove eval` of the test split of `files/captions.json` (over the photos in `files/set`) with
+/// the tiny CLIP.
+pub fn eval_test_split(dir: &Dir) -> TestCommand {
+    dir.trove(&[
+        "eval",
+        "--captions",
+        "files/captions.json",
+        "--images",
+        "files/set",
+        "--split",
+        "test",
+        "--model-dir",
+        TINY_CLIP,
+    ])
 }

@@ -4,6 +4,7 @@
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
+use trove_testkit::png::{deflate, rgb8};
 
 /// A 24×16 picture in each format Trove decodes (see `tests/fixtures/README.md`).
 pub const JPEG: &[u8] = include_bytes!("../fixtures/photos/tiny.jpg");
@@ -51,71 +52,6 @@ pub fn jpeg_with_comment(comment: &str) -> Vec<u8> {
     out
 }
 
-/// CRC-32 (IEEE, as PNG uses it), bit by bit: small and obviously right beats fast here.
-pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in bytes {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    (b << 16) | a
-}
-
-/// A zlib stream of `data` in stored (uncompressed) deflate blocks.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let mut blocks = data.chunks(65_535).peekable();
-    if blocks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xFF, 0xFF]);
-    }
-    while let Some(block) = blocks.next() {
-        out.push(u8::from(blocks.peek().is_none()));
-        let len = block.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(block);
-    }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out
-}
-
-/// One PNG chunk: length, type, data, CRC of type and data.
-pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut covered = kind.to_vec();
-    covered.extend_from_slice(data);
-    out.extend_from_slice(&crc32(&covered).to_be_bytes());
-    out
-}
-
-fn png_file(width: u32, height: u32, idat: &[u8]) -> Vec<u8> {
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(png_chunk(b"IHDR", &ihdr));
-    out.extend(png_chunk(b"IDAT", idat));
-    out.extend(png_chunk(b"IEND", b""));
-    out
-}
-
 /// A valid RGB PNG whose pixels depend on `seed`: distinct seeds, distinct files.
 pub fn png(width: u32, height: u32, seed: u64) -> Vec<u8> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -126,13 +62,13 @@ pub fn png(width: u32, height: u32, seed: u64) -> Vec<u8> {
         rng.fill_bytes(&mut row);
         raw.extend(row);
     }
-    png_file(width, height, &zlib_stored(&raw))
+    rgb8(width, height, Some(&deflate(&raw)))
 }
 
 /// A decompression bomb: the header declares `width`×`height`, the data is one tiny valid
 /// scanline. A decoder that trusts the header allocates width×height×3 bytes.
 pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
-    png_file(width, height, &zlib_stored(&[0, 0, 0, 0]))
+    rgb8(width, height, Some(&deflate(&[0, 0, 0, 0])))
 }
 
 /// Random bytes (not starting with any image signature: the first byte is 0x00 and the second

@@ -36,6 +36,9 @@ pub fn trove_bin() -> PathBuf {
 
 /// The repository's sample library.
 pub const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets");
+/// `trove index` flags for a library searched by keyword only: no model, so nothing to load.
+pub const KEYWORD_ONLY: [&str; 4] = ["--model", "none", "--text-model", "none"];
+
 /// The tiny CLIP the project trained (see `scripts/fixtures/train_tiny_clip.py`).
 pub const TINY_CLIP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

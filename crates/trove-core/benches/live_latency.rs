@@ -20,22 +20,6 @@ use trove_core::{Library, Settings};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn captions() -> Vec<(String, String)> {
-    let path = format!("{FIXTURES}/synthetic/captions.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    json["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (
-                i["filename"].as_str().unwrap().to_string(),
-                i["sentences"][0]["raw"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn wait_idle(events: &mpsc::Receiver<ServiceEvent>) {
     let deadline = Instant::now() + PATIENCE * 4;
     while Instant::now() < deadline {
@@ -68,7 +52,7 @@ fn main() {
     let (library_dir, folder, inbox) = (root.join("library"), root.join("photos"), root.join("in"));
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::create_dir_all(&inbox).unwrap();
-    let all = captions();
+    let all = trove_testkit::captions::synthetic();
     let (measured, background) = all.split_at(photos.min(all.len() / 2));
     for (file, _) in background {
         let from = format!("{FIXTURES}/synthetic/heldout/{file}");

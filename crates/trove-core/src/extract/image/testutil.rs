@@ -207,52 +207,15 @@ pub fn with_exif(jpeg: &[u8], fields: &[Field]) -> Vec<u8> {
     splice_app1(jpeg, &payload)
 }
 
-pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
-    chunk.extend_from_slice(kind);
-    chunk.extend_from_slice(data);
-    chunk.extend_from_slice(&crc32(&[&kind[..], data].concat()).to_be_bytes());
-    chunk
-}
-
 /// A PNG that is only a signature, an IHDR declaring `w`×`h` RGB, and IEND: a decompression
 /// bomb in miniature (the real ones add a highly compressible IDAT).
 pub fn png_header_only(w: u32, h: u32) -> Vec<u8> {
-    let mut ihdr = w.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    [
-        &b"\x89PNG\r\n\x1a\n"[..],
-        &png_chunk(b"IHDR", &ihdr),
-        &png_chunk(b"IEND", &[]),
-    ]
-    .concat()
+    trove_testkit::png::rgb8(w, h, None)
 }
 
-/// Inserts an eXIf chunk after IHDR (signature 8 bytes + IHDR chunk 25 bytes).
+/// Inserts an eXIf chunk after IHDR.
 pub fn png_with_exif(png: &[u8], fields: &[Field]) -> Vec<u8> {
-    let split = 8 + 25;
-    [
-        &png[..split],
-        &png_chunk(b"eXIf", &exif_tiff(fields)),
-        &png[split..],
-    ]
-    .concat()
+    trove_testkit::png::insert_after_ihdr(png, b"eXIf", &exif_tiff(fields))
 }
 
 /// Rewrites the frame header (SOF0) dimensions of a baseline JPEG.
