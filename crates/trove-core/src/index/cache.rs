@@ -17,10 +17,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use super::{ItemKind, VectorIndex};
 use crate::error::Result;
+use crate::store::vectors;
 
 /// One index per (model, part), each with the last log entry it reflects.
 #[derive(Debug, Default)]
@@ -61,11 +62,7 @@ impl Indexes {
         } else {
             None
         };
-        let (first, last) = conn.query_row(
-            "SELECT (SELECT min(seq) FROM vector_log), (SELECT max(seq) FROM vector_log)",
-            [],
-            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
-        )?;
+        let (first, last) = vectors::log_bounds(conn)?;
         let last = last.unwrap_or(0);
         match entry.as_mut() {
             Some(current) if current.seq == last => {}
@@ -128,25 +125,15 @@ impl Indexes {
 /// Applies the log entries of `entry`'s model after its position, up to `last`.
 fn catch_up(conn: &Connection, entry: &mut Entry, last: i64) -> Result<()> {
     let (model, part) = (entry.index.model().to_string(), entry.index.item_kind());
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.item_id, i.kind, i.content_id, v.vector
-         FROM (SELECT DISTINCT item_id FROM vector_log
-               WHERE model = ?1 AND seq > ?2 AND seq <= ?3) l
-         LEFT JOIN vectors v ON v.model = ?1 AND v.item_id = l.item_id
-         LEFT JOIN items i ON i.id = v.item_id",
-    )?;
-    let changes: Vec<Change> = stmt
-        .query_map(params![model, entry.seq, last], |r| {
-            let kind: Option<String> = r.get(1)?;
-            let now = match (kind, r.get::<_, Option<i64>>(2)?, r.get(3)?) {
-                (Some(kind), Some(content), Some(vector)) if kind == part.as_str() => {
-                    Some((content, vector))
-                }
-                _ => None,
-            };
-            Ok((r.get(0)?, now))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let changes: Vec<Change> = vectors::logged(conn, &model, entry.seq, last)?
+        .into_iter()
+        .map(|(item, now)| {
+            let now = now
+                .filter(|(kind, _, _)| kind == part.as_str())
+                .map(|(_, content, vector)| (content, vector));
+            (item, now)
+        })
+        .collect();
     // Entries of the other part (or removals of rows never held) change nothing: leave a shared
     // snapshot uncopied.
     let relevant = changes

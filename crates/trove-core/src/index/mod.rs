@@ -21,12 +21,12 @@ mod cache;
 
 use std::collections::HashMap;
 
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 pub use cache::Indexes;
 
 use crate::error::{Error, Result};
+use crate::store::vectors;
 
 /// The kind of item an index holds, as `items.kind` names it: a photo, or a note's chunk (a
 /// passage). Not a file's `Kind`: one note file has many chunk items.
@@ -87,16 +87,9 @@ impl VectorIndex {
     /// Every stored vector of `model` whose item belongs to `part`, with each item's content.
     pub fn load(conn: &Connection, model: &str, part: ItemKind) -> Result<VectorIndex> {
         let mut index = VectorIndex::empty(model, part);
-        let mut stmt = conn.prepare(
-            "SELECT v.item_id, i.content_id, v.vector FROM vectors v
-             JOIN items i ON i.id = v.item_id
-             WHERE v.model = ?1 AND i.kind = ?2",
-        )?;
-        let mut rows = stmt.query(params![model, part.as_str()])?;
-        while let Some(row) = rows.next()? {
-            let item = row.get(0)?;
-            index.upsert(item, row.get(1)?, blob(model, item, row.get_ref(2)?)?)?;
-        }
+        vectors::each_of(conn, model, part.as_str(), |item, content, vector| {
+            index.upsert(item, content, vector)
+        })?;
         Ok(index)
     }
 
@@ -233,22 +226,11 @@ impl VectorIndex {
     }
 }
 
-/// A stored vector's bytes, read in place (a load copies each vector once, into the matrix).
-fn blob<'a>(model: &str, item: i64, value: ValueRef<'a>) -> Result<&'a [u8]> {
-    match value {
-        ValueRef::Blob(bytes) => Ok(bytes),
-        other => Err(Error::Internal(format!(
-            "model {model}: item {item} has a vector of SQL type {}",
-            other.data_type()
-        ))),
-    }
-}
-
-/// Dot product in eight independent lanes, which the compiler turns into SIMD (a single running
-/// sum cannot be reordered, so it would stay scalar).
 /// Rows from which a scan is split across threads (below, one thread is faster).
 const PARALLEL_ROWS: usize = 20_000;
 
+/// Dot product in eight independent lanes, which the compiler turns into SIMD (a single running
+/// sum cannot be reordered, so it would stay scalar).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let (a8, a_rest) = a.as_chunks::<8>();
     let (b8, b_rest) = b.as_chunks::<8>();

@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
 pub mod embed_stage;
@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::extract::{Extracted, Limits, Reader};
 use crate::failpoint::failpoint;
 use crate::paths;
-use crate::store::{self, Layout, write};
+use crate::store::{self, Layout, read, write};
 pub use embed_stage::Models;
 pub use gate::Gate;
 pub use models::ModelUse;
@@ -260,48 +260,29 @@ impl<'a> Pipeline<'a> {
     /// The next batch of pending rows, leaving out those already in the stages.
     fn next_jobs(&self, urgent: &[i64], taken: &HashSet<i64>) -> Result<Vec<Job>> {
         let limit = self.batch_size.max(1);
-        let job = |r: &rusqlite::Row<'_>| {
-            let path = paths::from_bytes(&r.get::<_, Vec<u8>>(1)?);
-            Ok(Job {
-                id: r.get(0)?,
-                reader: Reader::of(&path),
-                path,
-                size: r.get::<_, i64>(2)? as u64,
-                mtime_ns: r.get(3)?,
-            })
+        let job = |row: read::Listed| Job {
+            id: row.id,
+            reader: Reader::of(&row.path),
+            path: row.path,
+            size: row.size,
+            mtime_ns: row.mtime_ns,
         };
         let mut candidates: Vec<Job> = Vec::new();
         if !urgent.is_empty() {
-            let ids: Vec<rusqlite::types::Value> = urgent
-                .iter()
-                .map(|&id| rusqlite::types::Value::Integer(id))
-                .collect();
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, path, size, mtime_ns FROM files
-                 WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2",
-            )?;
-            let want = (limit + taken.len()) as i64;
-            let rows = stmt.query_map(params![std::rc::Rc::new(ids), want], job)?;
-            for row in rows {
-                let row = row?;
+            for row in read::pending_files(self.conn, Some(urgent), limit + taken.len())? {
                 if !taken.contains(&row.id) {
-                    candidates.push(row);
+                    candidates.push(job(row));
                 }
             }
         }
         if candidates.len() < limit {
             // Past the rows in flight: they are still pending, and come first in id order.
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, path, size, mtime_ns FROM files
-                 WHERE state = 'pending' ORDER BY id LIMIT ?1",
-            )?;
             let chosen: HashSet<i64> = candidates.iter().map(|j| j.id).collect();
-            let want = (limit + taken.len() + candidates.len()) as i64;
-            for row in stmt.query_map([want], job)? {
-                let row = row?;
+            let want = limit + taken.len() + candidates.len();
+            for row in read::pending_files(self.conn, None, want)? {
                 if candidates.len() < limit && !taken.contains(&row.id) && !chosen.contains(&row.id)
                 {
-                    candidates.push(row);
+                    candidates.push(job(row));
                 }
             }
         }
@@ -341,7 +322,9 @@ impl<'a> Pipeline<'a> {
             {
                 known_failures.insert((*hash, job.reader), reason.clone());
             }
-            let Some(root_id) = still_pending(&tx, job)? else {
+            let Some(root_id) =
+                read::still_pending(&tx, job.id, &job.path, job.size, job.mtime_ns)?
+            else {
                 continue;
             };
             match outcome {
@@ -438,24 +421,6 @@ impl<'a> Pipeline<'a> {
         remove_thumbnails(self.layout, &dropped);
         Ok(())
     }
-}
-
-/// The row's root, unless the row changed since it was taken (a watcher saw a newer version,
-/// or the file moved): then this outcome is stale and the row waits for the next batch.
-fn still_pending(conn: &Connection, job: &Job) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT root_id FROM files
-             WHERE id = ?1 AND state = 'pending' AND size = ?2 AND mtime_ns = ?3 AND path = ?4",
-            params![
-                job.id,
-                job.size as i64,
-                job.mtime_ns,
-                paths::to_bytes(&job.path)
-            ],
-            |r| r.get(0),
-        )
-        .optional()?)
 }
 
 /// Written under a temporary name and renamed, so a crash never leaves a half thumbnail.

@@ -11,12 +11,12 @@ use super::{Runner, ServiceEvent, WatchedRoot};
 use crate::error::{Error, Result};
 use crate::reconcile::{self, Changes};
 use crate::scan::{self, Listing};
-use crate::store::write;
+use crate::store::{read, write};
 use crate::watch::{Change, Mode};
 use crate::{paths, pipeline};
 
 /// Rows compared with the disk per idle tick while a sweep is owed.
-const SWEEP_SLICE: i64 = 2000;
+const SWEEP_SLICE: usize = 2000;
 
 impl Runner {
     /// Waits up to `timeout` for file events, then reconciles all that arrived.
@@ -205,35 +205,20 @@ impl Runner {
         let Some(after) = self.sweep_after else {
             return Ok(());
         };
-        let rows: Vec<(i64, i64, PathBuf, u64, i64)> = self
-            .writer
-            .conn
-            .prepare_cached(
-                "SELECT id, root_id, path, size, mtime_ns FROM files
-                 WHERE id > ?1 AND state <> 'missing' ORDER BY id LIMIT ?2",
-            )?
-            .query_map(rusqlite::params![after, SWEEP_SLICE], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    paths::from_bytes(&r.get::<_, Vec<u8>>(2)?),
-                    r.get::<_, i64>(3)? as u64,
-                    r.get(4)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        self.sweep_after = rows.last().map(|r| r.0);
+        let rows = read::listed_after(&self.writer.conn, after, SWEEP_SLICE)?;
+        self.sweep_after = rows.last().map(|r| r.id);
         if self.sweep_after.is_none() && std::mem::take(&mut self.sweep_again) {
             self.sweep_after = Some(0);
         }
         let stale: Vec<Change> = rows
             .into_iter()
-            .filter(|(_, root_id, path, size, mtime_ns)| {
+            .filter(|row| {
                 // A root that went away is the root check's business, not a file's.
-                matches!(self.available.get(root_id), Some(Some(_)))
-                    && scan::stat(path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime_ns)
+                matches!(self.available.get(&row.root_id), Some(Some(_)))
+                    && scan::stat(&row.path)
+                        .is_none_or(|s| s.size != row.size || s.mtime_ns != row.mtime_ns)
             })
-            .map(|(_, _, path, _, _)| Change::Path(path))
+            .map(|row| Change::Path(row.path))
             .collect();
         if !stale.is_empty() {
             tracing::debug!("the sweep found {} files the events missed", stale.len());

@@ -131,6 +131,18 @@ pub fn file_by_path(conn: &Connection, path: &std::path::Path) -> Result<Option<
 /// if it is indexed (not missing, failed or pending) and its path lies inside its root. The
 /// scan never records anything else, so a path outside the roots means the database was
 /// tampered with or damaged: it is refused (and logged), not served, since hosts hand these
+/// The content of an indexed file, and the file's kind (none: no such file, or no content yet).
+pub fn content_of(conn: &Connection, file_id: i64) -> Result<Option<(i64, Kind)>> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT content_id, kind FROM files WHERE id = ?1 AND content_id IS NOT NULL",
+            [file_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.and_then(|(content, kind)| Kind::parse(&kind).map(|kind| (content, kind))))
+}
+
 /// files to a page.
 pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option<ServedFile>> {
     let row = conn
@@ -297,4 +309,83 @@ pub fn format_time_ns(ns: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ns as i128).ok()?;
     t.format(&time::format_description::well_known::Rfc3339)
         .ok()
+}
+
+/// A file row as the pipeline and the sweep see it: where it is and the size and time it had
+/// when it was last listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub id: i64,
+    pub root_id: i64,
+    pub path: std::path::PathBuf,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+const LISTED_SQL: &str = "SELECT id, root_id, path, size, mtime_ns FROM files";
+
+fn listed_row(r: &rusqlite::Row) -> rusqlite::Result<Listed> {
+    Ok(Listed {
+        id: r.get(0)?,
+        root_id: r.get(1)?,
+        path: paths::from_bytes(&r.get::<_, Vec<u8>>(2)?),
+        size: r.get::<_, i64>(3)? as u64,
+        mtime_ns: r.get(4)?,
+    })
+}
+
+/// Up to `limit` pending rows in id order; with `among`, only those ids.
+pub fn pending_files(
+    conn: &Connection,
+    among: Option<&[i64]>,
+    limit: usize,
+) -> Result<Vec<Listed>> {
+    let limit = limit as i64;
+    Ok(match among {
+        Some(ids) => {
+            let ids: Vec<rusqlite::types::Value> =
+                ids.iter().map(|&id| rusqlite::types::Value::Integer(id)).collect();
+            conn.prepare_cached(&format!(
+                "{LISTED_SQL} WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2"
+            ))?
+            .query_map(params![std::rc::Rc::new(ids), limit], listed_row)?
+            .collect::<rusqlite::Result<_>>()?
+        }
+        None => conn
+            .prepare_cached(&format!(
+                "{LISTED_SQL} WHERE state = 'pending' ORDER BY id LIMIT ?1"
+            ))?
+            .query_map([limit], listed_row)?
+            .collect::<rusqlite::Result<_>>()?,
+    })
+}
+
+/// The row's root, if the row is still pending as it was listed (this path, size and time):
+/// else a watcher saw a newer version, or the file moved, since it was taken.
+pub fn still_pending(
+    conn: &Connection,
+    id: i64,
+    path: &std::path::Path,
+    size: u64,
+    mtime_ns: i64,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT root_id FROM files
+             WHERE id = ?1 AND state = 'pending' AND size = ?2 AND mtime_ns = ?3 AND path = ?4",
+            params![id, size as i64, mtime_ns, paths::to_bytes(path)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Up to `limit` rows that are not missing, after the id `after`, in id order: the next slice
+/// of the library for a sweep to compare with the disk.
+pub fn listed_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Listed>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{LISTED_SQL} WHERE id > ?1 AND state <> 'missing' ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![after, limit as i64], listed_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }

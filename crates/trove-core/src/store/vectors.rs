@@ -7,7 +7,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::embed::{Location, ModelInfo, to_blob};
+use crate::embed::{Location, ModelInfo, from_blob, to_blob};
 use crate::error::{Error, Result};
 use crate::paths;
 use crate::types::{ModelStatus, Role};
@@ -95,6 +95,19 @@ pub fn insert_for_content(
         stmt.execute(params![model, content_id, ord as i64, to_blob(v)])?;
     }
     Ok(())
+}
+
+/// The vector `model` made of a photo content, if it has made one.
+pub fn of_photo(conn: &Connection, model: &str, content_id: i64) -> Result<Option<Vec<f32>>> {
+    let blob: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT v.vector FROM vectors v JOIN items i ON i.id = v.item_id
+             WHERE v.model = ?1 AND i.content_id = ?2 AND i.kind = 'photo'",
+            params![model, content_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(blob.map(|b| from_blob(&b)))
 }
 
 pub fn insert(conn: &Connection, model: &str, item_id: i64, vector: &[f32]) -> Result<()> {
@@ -292,6 +305,74 @@ pub fn status(conn: &Connection) -> Result<Vec<ModelStatus>> {
     }
     Ok(out)
 }
+
+/// Calls `each(item, content, vector)` for every stored vector of `model` whose item is of
+/// `kind` ("photo" or "chunk"). Streams the rows: a large index is never held twice in memory.
+pub fn each_of(
+    conn: &Connection,
+    model: &str,
+    kind: &str,
+    mut each: impl FnMut(i64, i64, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT v.item_id, i.content_id, v.vector FROM vectors v
+         JOIN items i ON i.id = v.item_id
+         WHERE v.model = ?1 AND i.kind = ?2",
+    )?;
+    let mut rows = stmt.query(params![model, kind])?;
+    while let Some(row) = rows.next()? {
+        let item = row.get(0)?;
+        let vector = match row.get_ref(2)? {
+            rusqlite::types::ValueRef::Blob(bytes) => bytes,
+            other => {
+                return Err(Error::Internal(format!(
+                    "model {model}: item {item} has a vector of SQL type {}",
+                    other.data_type()
+                )));
+            }
+        };
+        each(item, row.get(1)?, vector)?;
+    }
+    Ok(())
+}
+
+/// The first and last positions in the vector change log (none while it is empty).
+pub fn log_bounds(conn: &Connection) -> Result<(Option<i64>, Option<i64>)> {
+    Ok(conn.query_row(
+        "SELECT (SELECT min(seq) FROM vector_log), (SELECT max(seq) FROM vector_log)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// What an item holds now, for the index to apply: its kind, content and vector.
+pub type Now = (String, i64, Vec<u8>);
+
+/// Each item whose `model` vector the log records as changed after position `after`, up to
+/// `upto`, with what it holds now (none: its vector is gone).
+pub fn logged(
+    conn: &Connection,
+    model: &str,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(i64, Option<Now>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.item_id, i.kind, i.content_id, v.vector
+         FROM (SELECT DISTINCT item_id FROM vector_log
+               WHERE model = ?1 AND seq > ?2 AND seq <= ?3) l
+         LEFT JOIN vectors v ON v.model = ?1 AND v.item_id = l.item_id
+         LEFT JOIN items i ON i.id = v.item_id",
+    )?;
+    let rows = stmt.query_map(params![model, after, upto], |r| {
+        let now = match (r.get(1)?, r.get(2)?, r.get(3)?) {
+            (Some(kind), Some(content), Some(vector)) => Some((kind, content, vector)),
+            _ => None,
+        };
+        Ok((r.get(0)?, now))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 
 #[cfg(test)]
 mod tests {
