@@ -123,13 +123,30 @@ fn apply_model_flags(settings: &mut Settings, m: &ModelArgs) {
     settings.models.choose(&choice.or_from_env());
 }
 
-/// Prints `value` as JSON when asked to, else for people.
-fn emit<T: serde::Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T)) -> Result<()> {
+/// Prints `value` as JSON when asked to, else as the text `human` makes of it.
+fn emit<T: serde::Serialize + ?Sized>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&T) -> String,
+) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        human(value);
+        print!("{}", human(value));
     }
+    Ok(())
+}
+
+/// Prints a search's results as JSON when asked to, else for people, after what limits them
+/// (on stderr).
+fn emit_search(json: bool, results: &trove_core::api::SearchResults, color: bool) -> Result<()> {
+    if json {
+        return emit(true, &render::SearchJson::new(results), |_| String::new());
+    }
+    if let Some(warning) = render::limitation(results) {
+        eprintln!("note: {warning}");
+    }
+    print!("{}", render::search(results, color));
     Ok(())
 }
 
@@ -171,7 +188,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let report = indexed.context("indexing failed")?;
-            render::index_notices(&report);
+            eprint!("{}", render::index_notices(&report));
             emit(args.json.json, &report, render::index_report)?;
         }
         Command::Watch(args) => watch::run(library, &args, cli.quiet)?,
@@ -179,13 +196,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pause(json) => {
             library.pause()?;
             emit(json.json, &serde_json::json!({ "paused": true }), |_| {
-                println!("indexing paused until `trove resume`")
+                "indexing paused until `trove resume`\n".into()
             })?;
         }
         Command::Resume(json) => {
             library.resume()?;
             emit(json.json, &serde_json::json!({ "paused": false }), |_| {
-                println!("indexing resumed")
+                "indexing resumed\n".into()
             })?;
         }
         Command::Roots(json) => {
@@ -217,11 +234,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let like = args.like.as_deref().map(ItemRef::parse);
             let results = library.search_by(&request, like.as_ref())?;
-            emit(args.json.json, &results, |r| render::search(r, color))?;
+            emit_search(args.json.json, &results, color)?;
         }
         Command::Similar { photo, limit, json } => {
             let results = library.similar(&ItemRef::parse(&photo), limit)?;
-            emit(json.json, &results, |r| render::search(r, color))?;
+            emit_search(json.json, &results, color)?;
         }
         Command::Status(json) => {
             let status = library.status()?;
@@ -265,7 +282,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             reporter.finish();
             downloads.finish();
-            emit(args.json.json, &report, render::eval)?;
+            emit(args.json.json, &report, |r| {
+                eprint!("{}", render::eval_skipped(r));
+                render::eval(r)
+            })?;
         }
         Command::Check(json) => {
             let report = library.check()?;

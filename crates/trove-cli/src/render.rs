@@ -1,13 +1,26 @@
 //! Human-readable output of the CLI. JSON output is the facade's types serialised as they are;
-//! everything here is for people, so it may change wording freely.
+//! everything here is for people, so it may change wording freely. Each function returns the
+//! text; the caller prints it (stdout, or stderr for warnings).
 
 use trove_core::api::BenchReport;
 use trove_core::api::Changes;
 use trove_core::api::EvalReport;
 use trove_core::api::{
-    CheckReport, FailedFile, IndexReport, ItemDetails, ModelEntry, RemoveReport, RootInfo,
-    SearchResults, Status, Why,
+    CheckReport, FailedFile, IndexReport, ItemDetails, Limitation, Mode, ModelEntry, Notice,
+    RemoveReport, RootInfo, SearchResults, Status, Why,
 };
+
+/// Output for people, built up line by line before it is printed (so tests can read it).
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn line(&mut self, line: impl std::fmt::Display) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = writeln!(self.0, "{line}");
+    }
+}
 
 fn changes_line(c: &Changes) -> String {
     let mut line = format!(
@@ -30,14 +43,15 @@ fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
-pub fn index_report(r: &IndexReport) {
+pub fn index_report(r: &IndexReport) -> String {
+    let mut out = Lines::default();
     for root in &r.roots_added {
-        println!("Added {root}");
+        out.line(format_args!("Added {root}"));
     }
-    println!("{}", changes_line(&r.changes));
+    out.line(format_args!("{}", changes_line(&r.changes)));
     let p = &r.processed;
     if p.indexed + p.failed + p.vanished == 0 {
-        println!("Nothing to index: the library is up to date.");
+        out.line(format_args!("Nothing to index: the library is up to date."));
     } else {
         let mut line = format!("Indexed {} files in {}", p.indexed, seconds(r.elapsed_ms));
         if p.deduplicated > 0 {
@@ -52,31 +66,34 @@ pub fn index_report(r: &IndexReport) {
                 p.vanished
             ));
         }
-        println!("{line}");
+        out.line(line);
     }
     if p.embedded > 0 {
-        println!(
+        out.line(format_args!(
             "Embedded {} earlier items with the current models",
             p.embedded
-        );
+        ));
     }
     let c = &r.counts;
-    println!(
+    out.line(format_args!(
         "Library: {} photos, {} notes ({} failed, {} missing)",
         c.photos, c.notes, c.failed, c.missing
-    );
+    ));
     for m in &r.models {
         if let (Some(id), Some(device)) = (&m.id, &m.device) {
-            println!("{} model: {id} on {device}", m.role.as_str());
+            out.line(format_args!("{} model: {id} on {device}", m.role.as_str()));
         }
     }
+    out.0
 }
 
 /// Warnings of an index run (models that could not be used), for stderr.
-pub fn index_notices(r: &IndexReport) {
+pub fn index_notices(r: &IndexReport) -> String {
+    let mut out = Lines::default();
     for notice in r.models.iter().filter_map(|m| m.notice.as_ref()) {
-        eprintln!("warning: {notice}");
+        out.line(format_args!("warning: {notice}"));
     }
+    out.0
 }
 
 fn duration(secs: u64) -> String {
@@ -87,78 +104,82 @@ fn duration(secs: u64) -> String {
     }
 }
 
-pub fn handed_over(h: &trove_core::api::HandedOver) {
+pub fn handed_over(h: &trove_core::api::HandedOver) -> String {
+    let mut out = Lines::default();
     let what = if h.folders.is_empty() {
         "to look at every folder again".to_string()
     } else {
         format!("to add and index {}", h.folders.join(", "))
     };
-    println!(
+    out.line(format_args!(
         "{} and was asked {what}; `trove status` shows its progress",
         h.holder
-    );
+    ));
+    out.0
 }
 
-pub fn bench(reports: &[BenchReport]) {
+pub fn bench(reports: &[BenchReport]) -> String {
+    let mut out = Lines::default();
     for r in reports {
-        println!(
+        out.line(format_args!(
             "{} ({}, {} on {} threads, loaded in {:.0} ms)",
             r.model, r.family, r.device, r.threads, r.load_ms
-        );
+        ));
         if let Some(rate) = r.images_per_sec {
-            println!(
+            out.line(format_args!(
                 "  image tower: {rate:.1} images/s ({} images, batches of {})",
                 r.images, r.image_batch
-            );
+            ));
         }
-        println!(
+        out.line(format_args!(
             "  text query:  {:.1} ms median, {:.1} ms mean ({} queries)",
             r.text_ms_median, r.text_ms_mean, r.queries
-        );
+        ));
     }
+    out.0
 }
 
-pub fn eval(r: &EvalReport) {
-    println!(
+pub fn eval(r: &EvalReport) -> String {
+    let mut out = Lines::default();
+    out.line(format_args!(
         "{}: {} images, {} captions ({:.1} s)",
         r.model,
         r.images,
         r.captions,
         r.elapsed_ms as f64 / 1000.0
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<14} {:>6} {:>6} {:>6} {:>6} {:>12}",
         "", "R@1", "R@5", "R@10", "mAP", "median rank"
-    );
+    ));
     for (name, m) in [
         ("text → image", &r.text_to_image),
         ("image → text", &r.image_to_text),
     ] {
-        println!(
+        out.line(format_args!(
             "{name:<14} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>12}",
             m.recall_at_1 * 100.0,
             m.recall_at_5 * 100.0,
             m.recall_at_10 * 100.0,
             m.map * 100.0,
             m.median_rank
-        );
+        ));
     }
-    for s in &r.skipped {
-        eprintln!("skipped {s}");
-    }
+    out.0
 }
 
-pub fn models(models: &[ModelEntry]) {
+pub fn models(models: &[ModelEntry]) -> String {
+    let mut out = Lines::default();
     // The widest id, with room for the default marker.
     let w = models
         .iter()
         .map(|m| m.id.chars().count() + 2)
         .max()
         .unwrap_or(24);
-    println!(
+    out.line(format_args!(
         "{:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {:<14} this library",
         "ID", "ROLE", "FAMILY", "DIM", "SIZE", "INSTALLED", "FLICKR T→I R@1"
-    );
+    ));
     for m in models {
         let mut id = m.id.clone();
         if m.default {
@@ -180,7 +201,7 @@ pub fn models(models: &[ModelEntry]) {
         if m.vectors > 0 {
             usage.push(format!("{} vectors", m.vectors));
         }
-        println!(
+        out.line(format_args!(
             "{id:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {r1:<14} {}",
             m.role.as_str(),
             m.family,
@@ -192,31 +213,41 @@ pub fn models(models: &[ModelEntry]) {
             },
             if m.installed { "yes" } else { "no" },
             usage.join(", ")
-        );
+        ));
     }
-    println!("* default. Models download on first use; see docs/models.md for offline use.");
+    out.line(format_args!(
+        "* default. Models download on first use; see docs/models.md for offline use."
+    ));
+    out.0
 }
 
-pub fn removed(r: &RemoveReport) {
-    println!(
+pub fn removed(r: &RemoveReport) -> String {
+    let mut out = Lines::default();
+    out.line(format_args!(
         "Removed {} ({} files forgotten; nothing on disk was touched)",
         r.root, r.files_removed
-    );
+    ));
+    out.0
 }
 
-pub fn check(r: &CheckReport) {
+pub fn check(r: &CheckReport) -> String {
+    let mut out = Lines::default();
     if r.ok {
-        println!("The library is consistent.");
+        out.line(format_args!("The library is consistent."));
     }
     for problem in &r.problems {
-        println!("problem: {problem}");
+        out.line(format_args!("problem: {problem}"));
     }
+    out.0
 }
 
-pub fn roots(roots: &[RootInfo]) {
+pub fn roots(roots: &[RootInfo]) -> String {
+    let mut out = Lines::default();
     if roots.is_empty() {
-        println!("No folders yet. Add one with `trove index DIR`.");
-        return;
+        out.line(format_args!(
+            "No folders yet. Add one with `trove index DIR`."
+        ));
+        return out.0;
     }
     for root in roots {
         let c = &root.counts;
@@ -225,28 +256,34 @@ pub fn roots(roots: &[RootInfo]) {
         } else {
             "  [unavailable]"
         };
-        println!(
+        out.line(format_args!(
             "{}  {} photos, {} notes, {} failed, {} pending{state}",
             root.path, c.photos, c.notes, c.failed, c.pending
-        );
+        ));
     }
+    out.0
 }
 
 fn bytes(n: u64) -> String {
     trove_core::api::human_size(n)
 }
 
-pub fn status(s: &Status) {
+pub fn status(s: &Status) -> String {
+    let mut out = Lines::default();
     let c = &s.counts;
-    println!("Library:  {} ({})", s.library, bytes(s.library_bytes));
-    println!(
+    out.line(format_args!(
+        "Library:  {} ({})",
+        s.library,
+        bytes(s.library_bytes)
+    ));
+    out.line(format_args!(
         "Files:    {} indexed ({} photos, {} notes), {} pending, {} failed, {} missing",
         c.indexed, c.photos, c.notes, c.pending, c.failed, c.missing
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "Contents: {} distinct, {} note passages",
         s.contents, s.chunks
-    );
+    ));
     match &s.service {
         Some(service) => {
             let doing = match service.state.as_str() {
@@ -263,28 +300,38 @@ pub fn status(s: &Status) {
                 "idle" => "up to date, watching for changes".into(),
                 other => other.to_string(),
             };
-            println!("Service:  {doing} — Trove (pid {})", service.pid);
+            out.line(format_args!(
+                "Service:  {doing} — Trove (pid {})",
+                service.pid
+            ));
         }
-        None if s.paused => println!("Indexing: paused — `trove resume` continues"),
+        None if s.paused => out.line(format_args!("Indexing: paused — `trove resume` continues")),
         None => {}
     }
     if s.roots.is_empty() {
-        println!("Folders:  none yet — add one with `trove index DIR`");
+        out.line(format_args!(
+            "Folders:  none yet — add one with `trove index DIR`"
+        ));
     } else {
-        println!("Folders:");
+        out.line(format_args!("Folders:"));
         for root in &s.roots {
             let state = if root.available {
                 ""
             } else {
                 "  [unavailable]"
             };
-            println!("  {}  {} files{state}", root.path, root.counts.files);
+            out.line(format_args!(
+                "  {}  {} files{state}",
+                root.path, root.counts.files
+            ));
         }
     }
     if s.models.is_empty() {
-        println!("Models:   none yet — search uses keywords (see `trove models`)");
+        out.line(format_args!(
+            "Models:   none yet — search uses keywords (see `trove models`)"
+        ));
     } else {
-        println!("Models:");
+        out.line(format_args!("Models:"));
         for m in &s.models {
             let mut state = Vec::new();
             if m.serving {
@@ -293,30 +340,38 @@ pub fn status(s: &Status) {
             if m.target {
                 state.push(if m.complete { "active" } else { "embedding" });
             }
-            println!(
+            out.line(format_args!(
                 "  {} ({}): {} vectors, {} waiting  [{}]",
                 m.id,
                 m.role.as_str(),
                 m.vectors,
                 m.missing,
                 state.join(", ")
-            );
+            ));
         }
     }
     if c.failed > 0 {
-        println!("See `trove failed` for what could not be indexed.");
+        out.line(format_args!(
+            "See `trove failed` for what could not be indexed."
+        ));
     }
+    out.0
 }
 
-pub fn failed(files: &[FailedFile]) {
+pub fn failed(files: &[FailedFile]) -> String {
+    let mut out = Lines::default();
     if files.is_empty() {
-        println!("No failed files.");
-        return;
+        out.line(format_args!("No failed files."));
+        return out.0;
     }
     for f in files {
-        println!("{}\n  {}", f.path, f.reason);
+        out.line(format_args!("{}\n  {}", f.path, f.reason));
     }
-    println!("{} failed. They are retried when they change.", files.len());
+    out.line(format_args!(
+        "{} failed. They are retried when they change.",
+        files.len()
+    ));
+    out.0
 }
 
 /// Marks the highlighted ranges: bold on a terminal, **like this** elsewhere.
@@ -361,25 +416,97 @@ fn why(w: &Why, below_cutoff: bool) -> String {
     parts.join(" · ")
 }
 
-pub fn search(r: &SearchResults, color: bool) {
-    if let Some(warning) = &r.warning {
-        eprintln!("note: {warning}");
+/// A search's notices in the CLI's words, in one line.
+pub fn notices(r: &SearchResults) -> Option<String> {
+    let worded: Vec<String> = r.notices.iter().map(|n| notice(n, &r.query)).collect();
+    (!worded.is_empty()).then(|| worded.join("; "))
+}
+
+fn notice(notice: &Notice, query: &str) -> String {
+    match notice {
+        Notice::EmptyQuery => "type something to search for".into(),
+        Notice::NoKeywordWords { by_meaning: true } => {
+            "no words to match by keyword (letters or digits); matched by meaning only".into()
+        }
+        Notice::NoKeywordWords { by_meaning: false } => {
+            "the query has no words to search for (letters or digits)".into()
+        }
+        Notice::SamePhoto { paths } => format!("same photo: {}", paths.join(", ")),
+        Notice::AllTooWeak { hidden } => format!(
+            "nothing matches “{query}” closely enough; {hidden} weaker {} hidden (--all shows {})",
+            if *hidden == 1 {
+                "match is"
+            } else {
+                "matches are"
+            },
+            if *hidden == 1 { "it" } else { "them" }
+        ),
     }
-    if let Some(notice) = &r.notice {
-        println!("{notice}");
+}
+
+/// What limits a search's results (if anything does), in the CLI's words.
+pub fn limitation(r: &SearchResults) -> Option<String> {
+    let fix = "(see `trove models` and the warnings of `trove index`)";
+    r.limitation.map(|l| match l {
+        Limitation::KeywordOnly => {
+            format!("keyword matches only: no model has embedded this library yet {fix}")
+        }
+        Limitation::PhotosByNameOnly => format!(
+            "photos match by name and metadata only: no image model has embedded this \
+             library yet {fix}"
+        ),
+    })
+}
+
+/// A search's results as `--json` prints them: the engine's answer, its notices and limitation
+/// also in words (`notice`, `warning`) as the text output says them.
+#[derive(serde::Serialize)]
+pub struct SearchJson<'a> {
+    #[serde(flatten)]
+    pub results: &'a SearchResults,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl<'a> SearchJson<'a> {
+    pub fn new(results: &'a SearchResults) -> Self {
+        SearchJson {
+            results,
+            notice: notices(results),
+            warning: limitation(results),
+        }
+    }
+}
+
+/// Pairs `trove eval` left out (an image or caption it could not use), for stderr.
+pub fn eval_skipped(r: &EvalReport) -> String {
+    let mut out = Lines::default();
+    for s in &r.skipped {
+        out.line(format_args!("skipped {s}"));
+    }
+    out.0
+}
+
+pub fn search(r: &SearchResults, color: bool) -> String {
+    let mut out = Lines::default();
+    let notice = notices(r);
+    if let Some(notice) = &notice {
+        out.line(notice);
     }
     if !r.filters.is_empty() {
-        println!("Filters: {}", r.filters.join(", "));
+        out.line(format_args!("Filters: {}", r.filters.join(", ")));
     }
     if r.photos.is_empty() && r.notes.is_empty() {
-        if r.notice.is_none() {
-            println!("No photos or notes match “{}”.", r.query);
+        if notice.is_none() {
+            out.line(format_args!("No photos or notes match “{}”.", r.query));
         }
-        return;
+        return out.0;
     }
-    let similar = r.mode == "similar";
+    let similar = r.mode == Mode::Similar;
     if !r.photos.is_empty() {
-        println!("Photos ({})", r.photos.len());
+        out.line(format_args!("Photos ({})", r.photos.len()));
         for (i, p) in r.photos.iter().enumerate() {
             let mut facts = Vec::new();
             if let (Some(w), Some(h)) = (p.width, p.height) {
@@ -392,79 +519,89 @@ pub fn search(r: &SearchResults, color: bool) {
                 facts.push(c.clone());
             }
             let weak = if p.below_cutoff { "  (weak match)" } else { "" };
-            println!("{:>3}. {}  [id {}]{weak}", i + 1, p.path, p.id);
+            out.line(format_args!(
+                "{:>3}. {}  [id {}]{weak}",
+                i + 1,
+                p.path,
+                p.id
+            ));
             if !facts.is_empty() {
-                println!("     {}", facts.join(", "));
+                out.line(format_args!("     {}", facts.join(", ")));
             }
             let reason = if similar {
                 format!("similarity {:.3}", p.score)
             } else {
                 why(&p.why, p.below_cutoff)
             };
-            println!("     {reason}");
+            out.line(format_args!("     {reason}"));
         }
     }
     if !r.notes.is_empty() {
         if !r.photos.is_empty() {
-            println!();
+            out.line("");
         }
-        println!("Notes ({})", r.notes.len());
+        out.line(format_args!("Notes ({})", r.notes.len()));
         for (i, n) in r.notes.iter().enumerate() {
             let weak = if n.below_cutoff { "  (weak match)" } else { "" };
-            println!(
+            out.line(format_args!(
                 "{:>3}. {} — {}  [id {}]{weak}",
                 i + 1,
                 n.title,
                 n.path,
                 n.id
-            );
+            ));
             let heading = if n.heading.is_empty() {
                 String::new()
             } else {
                 format!("{}: ", n.heading)
             };
-            println!(
+            out.line(format_args!(
                 "     {heading}{}",
                 highlight(&n.snippet.replace('\n', " "), &n.highlights, color)
-            );
+            ));
             let reason = if similar {
                 format!("similarity {:.3}", n.score)
             } else {
                 why(&n.why, n.below_cutoff)
             };
-            println!("     {reason}");
+            out.line(format_args!("     {reason}"));
         }
     }
     let hidden = r.hidden.photos + r.hidden.notes;
     if hidden > 0 {
-        println!(
+        out.line(format_args!(
             "\n{hidden} weaker {} hidden (--all shows {})",
             if hidden == 1 { "match" } else { "matches" },
             if hidden == 1 { "it" } else { "them" }
-        );
+        ));
     }
+    out.0
 }
 
-pub fn details(d: &ItemDetails) {
+pub fn details(d: &ItemDetails) -> String {
+    let mut out = Lines::default();
     let f = &d.file;
-    println!("{}  [id {}]", f.path, f.id);
-    println!("  kind:     {}", f.kind.as_str());
-    println!("  state:    {}", f.state);
+    out.line(format_args!("{}  [id {}]", f.path, f.id));
+    out.line(format_args!("  kind:     {}", f.kind.as_str()));
+    out.line(format_args!("  state:    {}", f.state));
     if let Some(e) = &d.error {
-        println!("  reason:   {e}");
+        out.line(format_args!("  reason:   {e}"));
     }
-    println!("  size:     {}", bytes(f.size));
+    out.line(format_args!("  size:     {}", bytes(f.size)));
     if let Some(m) = &d.modified {
-        println!("  modified: {m}");
+        out.line(format_args!("  modified: {m}"));
     }
     if let Some(h) = &f.hash {
-        println!("  blake3:   {h}");
+        out.line(format_args!("  blake3:   {h}"));
     }
     for copy in &d.copies {
-        println!("  copy at:  {copy}");
+        out.line(format_args!("  copy at:  {copy}"));
     }
     if let Some(p) = &d.photo {
-        println!("  format:   {} {}×{}", p.format, p.width, p.height);
+        out.line(format_args!(
+            "  format:   {} {}×{}",
+            p.format, p.width, p.height
+        ));
         let fields = [
             ("taken", p.taken_at.clone()),
             ("camera", p.camera.clone()),
@@ -485,18 +622,18 @@ pub fn details(d: &ItemDetails) {
         ];
         for (label, value) in fields {
             if let Some(value) = value {
-                println!("  {:<9} {value}", format!("{label}:"));
+                out.line(format_args!("  {:<9} {value}", format!("{label}:")));
             }
         }
     }
     if let Some(n) = &d.note {
-        println!("  format:   {}", n.format);
-        println!("  title:    {}", n.title);
-        println!(
+        out.line(format_args!("  format:   {}", n.format));
+        out.line(format_args!("  title:    {}", n.title));
+        out.line(format_args!(
             "  text:     {} characters in {} passages",
             n.chars,
             n.chunks.len()
-        );
+        ));
         for c in &n.chunks {
             let heading = if c.heading.is_empty() {
                 "—"
@@ -509,7 +646,11 @@ pub fn details(d: &ItemDetails) {
                 .take(70)
                 .collect::<String>()
                 .replace('\n', " ");
-            println!("    [{}..{}] {heading}: {preview}…", c.start, c.end);
+            out.line(format_args!(
+                "    [{}..{}] {heading}: {preview}…",
+                c.start, c.end
+            ));
         }
     }
+    out.0
 }

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, params};
 use trove_core::api::Filters;
 use trove_core::api::Kind;
+use trove_core::api::Mode;
 use trove_core::embed::to_blob;
 use trove_core::index::{Indexes, ItemKind};
 use trove_core::search::{self, Semantic, filter, fuse::Fusion};
@@ -123,7 +124,7 @@ fn main() {
             let index = indexes.get(&conn, MODEL, ItemKind::Photo).unwrap();
             let q = search::Query {
                 label: "bench".into(),
-                mode: "hybrid",
+                mode: Mode::Hybrid,
                 words: "",
                 photos: Some(Semantic {
                     model: MODEL,

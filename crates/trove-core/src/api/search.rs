@@ -1,29 +1,24 @@
 //! The facade's queries: `search` (words, a photo to search like, or both) and `similar` (a
-//! photo → similar photos and related notes). Both resolve what they need — query vectors
-//! from the serving models, the in-memory vector indexes, the calibrated cutoffs, the filter
-//! scope — and hand one [`search::Query`] to the search module.
+//! photo → similar photos and related notes). Both gather what the search layer's plan
+//! ([`search::plan`]) needs — query vectors from the serving models, the query photo, the
+//! in-memory vector indexes, the calibrated cutoffs, the filter scope — and hand one
+//! [`search::Query`] to the search module.
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use super::{ItemRef, Library, SearchRequest, SearchResults, empty_db};
+use super::{ItemRef, Library, QueryVectors, SearchRequest, SearchResults, empty_db};
 use crate::embed;
 use crate::error::{Error, Result};
 use crate::index::{ItemKind, VectorIndex};
+use crate::search::plan::{PhotoQuery, Plan, QueryVector, WordVectors};
 use crate::search::{self, Semantic, cutoff, filter};
 use crate::store::vectors;
-use crate::types::Role;
+use crate::types::{Kind, Mode, Notice, Role};
 
 /// Weight of the words against the photo in a composite query, unless asked otherwise.
 pub const DEFAULT_TEXT_WEIGHT: f32 = 0.5;
-
-/// A photo to search by: its vector, and its content when it is in the library.
-struct PhotoQuery {
-    model: String,
-    vector: Vec<f32>,
-    same: Option<i64>,
-}
 
 impl Library {
     /// Photos and notes matching words (by keyword and by meaning), a photo (`like`), or both.
@@ -81,125 +76,84 @@ impl Library {
         if words.is_empty() && photo.is_none() {
             return Ok(SearchResults {
                 query: String::new(),
-                mode: "keyword",
+                mode: Mode::Keyword,
                 photos: Vec::new(),
                 notes: Vec::new(),
                 hidden: Default::default(),
                 filters: scope.labels,
-                notice: Some("type something to search for".into()),
-                warning: None,
+                notices: vec![Notice::EmptyQuery],
+                limitation: None,
             });
         }
         let texts = if words.is_empty() {
-            Default::default()
+            QueryVectors::default()
         } else {
             self.query_vectors(words)?
         };
-        let index = |model: &str, part: ItemKind| -> Result<(Arc<VectorIndex>, Option<f64>)> {
-            Ok((
-                self.indexes.get(&conn, model, part)?,
-                cutoff::load(&conn, model, part)?,
-            ))
-        };
-
-        // Photos: the text vector, the photo's vector, or their weighted combination.
-        let photo_vector: Option<(String, Vec<f32>, bool)> = match (&photo, &texts.bridge) {
-            (Some(p), Some((_, t))) => {
-                let index = self.indexes.get(&conn, &p.model, ItemKind::Photo)?;
-                Some((
-                    p.model.clone(),
-                    combine(&index, &p.vector, t, weight),
-                    false,
-                ))
-            }
-            (Some(p), None) => Some((p.model.clone(), p.vector.clone(), false)),
-            (None, Some((model, t))) => Some((model.clone(), t.clone(), true)),
-            (None, None) => None,
-        };
-        let photos = match &photo_vector {
-            Some((model, _, calibrated)) => {
-                let (idx, cut) = index(model, ItemKind::Photo)?;
-                Some((idx, cut.filter(|_| *calibrated)))
-            }
-            None => None,
-        };
-        // Notes: words by the text model (else the bridge); a photo alone by the bridge.
-        let note_vector: Option<(String, Vec<f32>, bool)> = match (&texts.text, &texts.bridge) {
-            (Some((m, v)), _) | (None, Some((m, v))) => Some((m.clone(), v.clone(), true)),
-            (None, None) => photo
-                .as_ref()
-                .map(|p| (p.model.clone(), p.vector.clone(), false)),
-        };
-        let notes = match &note_vector {
-            Some((model, _, calibrated)) => {
-                let (idx, cut) = index(model, ItemKind::Chunk)?;
-                Some((idx, cut.filter(|_| *calibrated)))
-            }
-            None => None,
-        };
-
         let label = match (like, words.is_empty()) {
             (Some(l), true) => item_label(l),
             (Some(l), false) => format!("{words} (like {})", item_label(l)),
             (None, _) => words.to_string(),
         };
+        let plan = Plan::new(
+            words,
+            WordVectors {
+                bridge: texts.bridge,
+                text: texts.text,
+            },
+            photo,
+            |photo, words| {
+                let index = self.indexes.get(&conn, &photo.model, ItemKind::Photo)?;
+                Ok(combine(&index, &photo.vector, words, weight))
+            },
+        )?;
+        // Each group's index, and its cutoff where the query is words (see QueryVector).
+        let group = |query: &Option<QueryVector>, kind: ItemKind| -> Result<Option<Group>> {
+            let Some(query) = query else { return Ok(None) };
+            let cutoff = cutoff::load(&conn, &query.model, kind)?;
+            Ok(Some((
+                self.indexes.get(&conn, &query.model, kind)?,
+                cutoff.filter(|_| query.from_words),
+            )))
+        };
+        let (photos, notes) = (
+            group(&plan.photos, ItemKind::Photo)?,
+            group(&plan.notes, ItemKind::Chunk)?,
+        );
         let (photo_semantic, note_semantic) = (
-            semantic(&photo_vector, &photos),
-            semantic(&note_vector, &notes),
+            semantic(&plan.photos, &photos),
+            semantic(&plan.notes, &notes),
         );
         let by_meaning = photo_semantic.is_some() || note_semantic.is_some();
+        let limitation = plan.limitation(
+            photo_semantic.is_some(),
+            note_semantic.is_some(),
+            request.kind,
+        );
         let q = search::Query {
             label,
-            mode: match (&photo, words.is_empty()) {
-                (Some(_), true) => "similar",
-                (Some(_), false) => "composite",
-                (None, _) if by_meaning => "hybrid",
-                (None, _) => "keyword",
-            },
-            words,
+            mode: plan.mode(by_meaning),
+            words: &plan.words,
             photos: photo_semantic,
             notes: note_semantic,
-            exclude: photo.as_ref().and_then(|p| p.same),
+            exclude: plan.exclude,
             kind: request.kind,
             limit,
             all: request.all,
             fusion: self.settings.search.fusion,
-            semantic_label: if photo.is_some() && words.is_empty() {
-                "similar"
-            } else {
-                "meaning"
-            },
+            semantic_label: plan.semantic_label(),
         };
         let mut results = search::run(&conn, &q, &scope)?;
-        if let Some(same) = photo.as_ref().and_then(|p| p.same) {
-            let same = same_photo_notice(&conn, same)?;
-            results.notice = match (same, results.notice.take()) {
-                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-                (a, b) => a.or(b),
-            };
+        if let Some(same) = plan.exclude {
+            let paths = same_photo_paths(&conn, same)?;
+            if !paths.is_empty() {
+                results.notices.insert(0, Notice::SamePhoto { paths });
+            }
         }
-        if !words.is_empty() && search::query::parse(words).is_empty() {
-            results.notice.get_or_insert_with(|| {
-                if by_meaning {
-                    "no words to match by keyword (letters or digits); matched by meaning only"
-                } else {
-                    "the query has no words to search for (letters or digits)"
-                }
-                .into()
-            });
+        if results.notices.is_empty() {
+            results.notices.extend(plan.words_notice(by_meaning));
         }
-        let fix = "(see `trove models` and the warnings of `trove index`)";
-        results.warning = match (q.photos.is_some(), q.notes.is_some()) {
-            _ if photo.is_some() => None,
-            (false, false) => Some(format!(
-                "keyword matches only: no model has embedded this library yet {fix}"
-            )),
-            (false, true) if request.kind != Some(crate::types::Kind::Note) => Some(format!(
-                "photos match by name and metadata only: no image model has embedded this \
-                 library yet {fix}"
-            )),
-            _ => None,
-        };
+        results.limitation = limitation;
         Ok(results)
     }
 
@@ -224,23 +178,17 @@ impl Library {
             }
             ItemRef::Image(_) => None,
         };
-        let content: Option<(i64, String)> = match file {
-            Some(id) => conn
-                .query_row(
-                    "SELECT content_id, kind FROM files WHERE id = ?1 AND content_id IS NOT NULL",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?,
+        let content = match file {
+            Some(id) => crate::store::read::content_of(conn, id)?,
             None => None,
         };
         let (same, stored) = match content {
-            Some((_, kind)) if kind != "photo" => {
+            Some((_, Kind::Note)) => {
                 return Err(Error::Invalid(format!("{label} is a note, not a photo")));
             }
-            Some((content_id, _)) => (
+            Some((content_id, Kind::Photo)) => (
                 Some(content_id),
-                stored_vector(conn, &model.id, content_id)?,
+                vectors::of_photo(conn, &model.id, content_id)?,
             ),
             None if matches!(target, ItemRef::Id(_)) => {
                 return Err(Error::NotFound(format!("no indexed file with id {label}")));
@@ -322,44 +270,30 @@ fn combine(index: &VectorIndex, photo: &[f32], text: &[f32], text_weight: f32) -
     v
 }
 
-/// "same photo: a.jpg, copy.jpg" — the query photo's own files, which are not results.
-fn same_photo_notice(conn: &Connection, content_id: i64) -> Result<Option<String>> {
-    let paths: Vec<String> = match search::representative(conn, content_id)? {
+/// The query photo's own files (the first, then its copies), which are not results.
+fn same_photo_paths(conn: &Connection, content_id: i64) -> Result<Vec<String>> {
+    Ok(match search::representative(conn, content_id)? {
         Some((file_id, path)) => std::iter::once(path)
             .chain(crate::store::read::copies(conn, file_id, content_id)?)
             .collect(),
         None => Vec::new(),
-    };
-    Ok((!paths.is_empty()).then(|| format!("same photo: {}", paths.join(", "))))
+    })
 }
 
-/// The stored bridge vector of a photo content.
-fn stored_vector(conn: &Connection, model: &str, content_id: i64) -> Result<Option<Vec<f32>>> {
-    Ok(conn
-        .query_row(
-            "SELECT v.vector FROM vectors v JOIN items i ON i.id = v.item_id
-             WHERE v.model = ?1 AND i.content_id = ?2 AND i.kind = 'photo'",
-            rusqlite::params![model, content_id],
-            |r| r.get::<_, Vec<u8>>(0),
-        )
-        .optional()?
-        .map(|b| embed::from_blob(&b)))
-}
+/// A group's index of vectors and the cutoff its matches are held to.
+type Group = (Arc<VectorIndex>, Option<f64>);
 
 /// A group's matching by meaning, when it has a query vector and an index of vectors like it
 /// (a model recorded as serving may have none yet, e.g. after an interrupted first index).
-fn semantic<'a>(
-    vector: &'a Option<(String, Vec<f32>, bool)>,
-    index: &'a Option<(Arc<VectorIndex>, Option<f64>)>,
-) -> Option<Semantic<'a>> {
-    vector
+fn semantic<'a>(query: &'a Option<QueryVector>, group: &'a Option<Group>) -> Option<Semantic<'a>> {
+    query
         .as_ref()
-        .zip(index.as_ref())
-        .filter(|((_, query, _), (index, _))| !index.is_empty() && index.dim() == query.len())
-        .map(|((model, query, _), (index, cutoff))| Semantic {
-            model: model.as_str(),
+        .zip(group.as_ref())
+        .filter(|(query, (index, _))| !index.is_empty() && index.dim() == query.vector.len())
+        .map(|(query, (index, cutoff))| Semantic {
+            model: query.model.as_str(),
             index: index.as_ref(),
-            query: query.as_slice(),
+            query: query.vector.as_slice(),
             cutoff: *cutoff,
         })
 }

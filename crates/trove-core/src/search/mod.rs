@@ -12,6 +12,7 @@ pub mod cutoff;
 pub mod filter;
 pub mod fuse;
 pub mod keyword;
+pub mod plan;
 pub mod query;
 pub mod snippet;
 
@@ -23,7 +24,8 @@ use crate::error::Result;
 use crate::index::{Hit, VectorIndex};
 use crate::store::read;
 use crate::types::{
-    Hidden, KeywordMatch, Kind, NoteHit, PhotoHit, SearchResults, SemanticMatch, Why,
+    Hidden, KeywordMatch, Kind, Mode, NoteHit, Notice, PhotoHit, SearchResults, SemanticMatch,
+    Why,
 };
 use filter::Scope;
 use fuse::{Fusion, List};
@@ -47,7 +49,7 @@ pub struct Semantic<'a> {
 pub struct Query<'a> {
     /// The query as shown back.
     pub label: String,
-    pub mode: &'static str,
+    pub mode: Mode,
     /// Words for keyword matching ("" for none).
     pub words: &'a str,
     pub photos: Option<Semantic<'a>>,
@@ -78,8 +80,8 @@ pub fn run(conn: &Connection, q: &Query, scope: &Scope) -> Result<SearchResults>
         notes: Vec::new(),
         hidden: Hidden::default(),
         filters: scope.labels.clone(),
-        notice: None,
-        warning: None,
+        notices: Vec::new(),
+        limitation: None,
     };
     let allowed = |content: i64| scope.allows_content(content) && Some(content) != q.exclude;
     if q.kind != Some(Kind::Note) {
@@ -124,15 +126,7 @@ pub fn run(conn: &Connection, q: &Query, scope: &Scope) -> Result<SearchResults>
     }
     let hidden = results.hidden.photos + results.hidden.notes;
     if results.photos.is_empty() && results.notes.is_empty() && hidden > 0 {
-        results.notice = Some(format!(
-            "nothing matches “{}” closely enough; {hidden} weaker {} hidden (show all to see them)",
-            q.label,
-            if hidden == 1 {
-                "match is"
-            } else {
-                "matches are"
-            }
-        ));
+        results.notices.push(Notice::AllTooWeak { hidden });
     }
     Ok(results)
 }

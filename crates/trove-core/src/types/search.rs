@@ -46,10 +46,7 @@ fn lossy_path<S: serde::Serializer>(
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SearchResults {
     pub query: String,
-    /// How results were found: "keyword" (BM25 over note text, file names and photo metadata),
-    /// "hybrid" (keyword and meaning, fused per group), "composite" (a photo and words),
-    /// "similar" (a photo).
-    pub mode: &'static str,
+    pub mode: Mode,
     pub photos: Vec<PhotoHit>,
     pub notes: Vec<NoteHit>,
     /// Matches below the relevance cutoff left out (shown with `all`).
@@ -58,14 +55,73 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<String>>", optional)]
     pub filters: Vec<String>,
-    /// Something the user should know about this search (e.g. no searchable words).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub notice: Option<String>,
+    /// What the user should know about this search (e.g. it has no searchable words), for each
+    /// front end to word.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Notice>>", optional)]
+    pub notices: Vec<Notice>,
     /// What limits these results (e.g. no model has embedded the library yet).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub warning: Option<String>,
+    pub limitation: Option<Limitation>,
+}
+
+/// How results were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// BM25 over note text, file names and photo metadata.
+    Keyword,
+    /// Keyword and meaning, fused per group.
+    Hybrid,
+    /// A photo and words together.
+    Composite,
+    /// A photo alone.
+    Similar,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Keyword => "keyword",
+            Mode::Hybrid => "hybrid",
+            Mode::Composite => "composite",
+            Mode::Similar => "similar",
+        }
+    }
+}
+
+/// A mode compares equal to its name, as it is written in JSON.
+impl PartialEq<&str> for Mode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Something a person should know about a search's answer. Typed, not worded: each front end
+/// says it in its own terms (the CLI names its flags, the app its buttons).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// Neither words nor a photo: nothing to search for.
+    EmptyQuery,
+    /// The query has words, but none of letters or digits to match by keyword; `by_meaning`:
+    /// it was still matched by meaning.
+    NoKeywordWords { by_meaning: bool },
+    /// The query photo is in the library at these paths (its copies): not a result.
+    SamePhoto { paths: Vec<String> },
+    /// Nothing matched closely enough to be shown; `hidden` weaker matches were left out.
+    AllTooWeak { hidden: usize },
+}
+
+/// What limits a search's results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Limitation {
+    /// No model has embedded the library yet: keyword matches only.
+    KeywordOnly,
+    /// No image model has embedded it yet: photos match by name and metadata only.
+    PhotosByNameOnly,
 }
 
 /// Results per group that matched too weakly to be shown.

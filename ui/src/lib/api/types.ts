@@ -66,13 +66,7 @@ camera?: string,
  */
 has_gps?: boolean, };
 
-export type SearchResults = { query: string, 
-/**
- * How results were found: "keyword" (BM25 over note text, file names and photo metadata),
- * "hybrid" (keyword and meaning, fused per group), "composite" (a photo and words),
- * "similar" (a photo).
- */
-mode: string, photos: Array<PhotoHit>, notes: Array<NoteHit>, 
+export type SearchResults = { query: string, mode: Mode, photos: Array<PhotoHit>, notes: Array<NoteHit>, 
 /**
  * Matches below the relevance cutoff left out (shown with `all`).
  */
@@ -82,13 +76,20 @@ hidden: Hidden,
  */
 filters?: Array<string>, 
 /**
- * Something the user should know about this search (e.g. no searchable words).
+ * What the user should know about this search (e.g. it has no searchable words), for each
+ * front end to word.
  */
-notice?: string, 
+notices?: Array<Notice>, 
 /**
  * What limits these results (e.g. no model has embedded the library yet).
  */
-warning?: string, };
+limitation?: Limitation, };
+
+export type Mode = "keyword" | "hybrid" | "composite" | "similar";
+
+export type Notice = { "kind": "empty_query" } | { "kind": "no_keyword_words", by_meaning: boolean, } | { "kind": "same_photo", paths: Array<string>, } | { "kind": "all_too_weak", hidden: number, };
+
+export type Limitation = "keyword_only" | "photos_by_name_only";
 
 export type Hidden = { photos: number, notes: number, };
 
