@@ -9,6 +9,7 @@ mod basics;
 mod crash;
 mod hostile;
 mod models;
+mod output;
 mod reconcile;
 mod regression;
 mod search;
