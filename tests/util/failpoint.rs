@@ -73,6 +73,19 @@ impl Held {
         std::fs::write(self.marker("release"), "").unwrap();
         self.child.take().unwrap().wait_with_output().unwrap()
     }
+
+    /// Lets the process go on and returns the first line it prints (it is left running, and
+    /// killed when this is dropped).
+    pub fn release_then_first_line(mut self) -> String {
+        use std::io::BufRead;
+        std::fs::write(self.marker("release"), "").unwrap();
+        let stdout = self.child.as_mut().unwrap().stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the first line");
+        line
+    }
 }
 
 impl Drop for Held {

@@ -34,6 +34,7 @@ pub fn run(library: Library, args: &ServeArgs, quiet: bool) -> Result<()> {
     };
     let open = args.open;
     let listening = move |at: &Listening| {
+        trove_core::api::failpoint("serve::before_address");
         if json {
             let line = serde_json::json!({
                 "event": "listening",

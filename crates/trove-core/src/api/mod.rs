@@ -50,6 +50,16 @@ pub use crate::search::fuse::Fusion;
 pub use crate::service::control::HandedOver;
 pub use crate::service::{Activity, OnEvent, Service, ServiceEvent, ServiceState, WatchedRoot};
 
+/// A named fail point in a front end (see the engine's `failpoint` module): nothing, unless
+/// built with the `failpoints` feature, which only tests turn on.
+#[doc(hidden)]
+pub fn failpoint(name: &'static str) {
+    #[cfg(feature = "failpoints")]
+    crate::failpoint::hit(name);
+    #[cfg(not(feature = "failpoints"))]
+    let _ = name;
+}
+
 /// The models Trove knows: what `trove models` lists and the settings screen offers.
 pub mod registry {
     pub use crate::embed::models::{ModelSpec, Published, all, find, ids};
