@@ -8,13 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, ToSql};
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::paths;
+use crate::store::find::{self, IdArray, ScopeQuery};
 use crate::types::{Filters, Kind};
 
 /// What a search may return. `None` sets mean "everything indexed".
@@ -30,11 +29,6 @@ pub struct Scope {
     folder: Option<String>,
 }
 
-/// The date a file is filtered by, as SQL over `files f JOIN contents c`.
-/// EXIF dates are the camera's wall-clock time, so file times are taken in local time too.
-const DATE_SQL: &str = "coalesce(substr(c.taken_at, 1, 19),
-     strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch', 'localtime'))";
-
 impl Scope {
     pub fn unfiltered(&self) -> bool {
         self.files.is_none()
@@ -48,18 +42,14 @@ impl Scope {
         self.files.as_ref().is_none_or(|f| f.contains(&file))
     }
 
-    /// The scope's files as an SQL `rarray` parameter (`f.id IN rarray(?)`).
-    pub fn file_array(&self) -> Option<Rc<Vec<Value>>> {
-        self.files
-            .as_ref()
-            .map(|f| Rc::new(f.iter().map(|id| Value::Integer(*id)).collect()))
+    /// The scope's files as an SQL `rarray` parameter.
+    pub fn file_array(&self) -> Option<IdArray> {
+        self.files.as_ref().map(find::id_array)
     }
 
     /// The scope's contents as an SQL `rarray` parameter.
-    pub fn content_array(&self) -> Option<Rc<Vec<Value>>> {
-        self.contents
-            .as_ref()
-            .map(|c| Rc::new(c.iter().map(|id| Value::Integer(*id)).collect()))
+    pub fn content_array(&self) -> Option<IdArray> {
+        self.contents.as_ref().map(find::id_array)
     }
 
     /// How one file passed the filters ("taken 2019-07-12 (EXIF)"), for its explanation.
@@ -71,33 +61,23 @@ impl Scope {
         if let Some(folder) = &self.folder {
             out.push(format!("in {folder}"));
         }
-        let (taken, modified, camera, lat, lon): (
-            Option<String>,
-            String,
-            Option<String>,
-            Option<f64>,
-            Option<f64>,
-        ) = conn.query_row(
-            "SELECT c.taken_at,
-                    strftime('%Y-%m-%dT%H:%M:%S', f.mtime_ns / 1000000000, 'unixepoch', 'localtime'),
-                        c.camera, c.latitude, c.longitude
-                 FROM files f JOIN contents c ON c.id = f.content_id WHERE f.id = ?1",
-            [file],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
+        let facts = find::filter_facts(conn, file)?;
         if self.date {
-            out.push(match taken {
+            out.push(match facts.taken {
                 Some(t) => format!("taken {} (EXIF)", t.get(..10).unwrap_or(&t)),
-                None => format!("file date {}", modified.get(..10).unwrap_or(&modified)),
+                None => format!(
+                    "file date {}",
+                    facts.modified.get(..10).unwrap_or(&facts.modified)
+                ),
             });
         }
         if self.camera
-            && let Some(camera) = camera
+            && let Some(camera) = facts.camera
         {
             out.push(format!("camera {camera}"));
         }
         if self.gps
-            && let (Some(lat), Some(lon)) = (lat, lon)
+            && let Some((lat, lon)) = facts.gps
         {
             out.push(format!("GPS {lat:.4}, {lon:.4}"));
         }
@@ -108,15 +88,11 @@ impl Scope {
 /// The files and contents `filters` (and `kind`) allow.
 pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result<Scope> {
     let mut scope = Scope::default();
-    let mut conditions: Vec<String> = Vec::new();
-    let mut params: Vec<Box<dyn ToSql>> = Vec::new();
-    let bind = |value: Box<dyn ToSql>, params: &mut Vec<Box<dyn ToSql>>| {
-        params.push(value);
-        format!("?{}", params.len())
+    let mut query = ScopeQuery {
+        kind,
+        ..Default::default()
     };
     if let Some(kind) = kind {
-        let p = bind(Box::new(kind.as_str()), &mut params);
-        conditions.push(format!("f.kind = {p}"));
         scope.labels.push(format!("{}s only", kind.as_str()));
     }
     let folder = filters
@@ -126,68 +102,48 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
     if let Some(folder) = folder {
         let dir = folder_key(&folder)?;
         let shown = paths::display(&dir);
-        let (prefix, end) = paths::under_range(&dir);
-        let (lo, hi) = (
-            bind(Box::new(prefix), &mut params),
-            bind(Box::new(end), &mut params),
-        );
-        conditions.push(format!("f.path >= {lo} AND f.path < {hi}"));
+        query.paths = Some(paths::under_range(&dir));
         scope.labels.push(format!("in {shown}"));
         scope.folder = Some(shown);
     }
-    for (value, op, word) in [
-        (&filters.after, ">=", "on or after"),
-        (&filters.before, "<", "before"),
-    ] {
-        if let Some(text) = value.as_deref() {
-            let at = parse_date(text)?;
-            let p = bind(Box::new(at.clone()), &mut params);
-            conditions.push(format!("{DATE_SQL} {op} {p}"));
-            scope.labels.push(format!("{word} {text}"));
-            scope.date = true;
-        }
+    if let Some(text) = filters.after.as_deref() {
+        query.after = Some(parse_date(text)?);
+        scope.labels.push(format!("on or after {text}"));
+        scope.date = true;
+    }
+    if let Some(text) = filters.before.as_deref() {
+        query.before = Some(parse_date(text)?);
+        scope.labels.push(format!("before {text}"));
+        scope.date = true;
     }
     if let Some(camera) = filters.camera.as_deref().filter(|c| !c.trim().is_empty()) {
-        let pattern = format!(
+        query.camera = Some(format!(
             "%{}%",
             camera
                 .trim()
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_")
-        );
-        let p = bind(Box::new(pattern), &mut params);
-        conditions.push(format!("c.camera LIKE {p} ESCAPE '\\'"));
+        ));
         scope.labels.push(format!("camera “{}”", camera.trim()));
         scope.camera = true;
     }
     if filters.has_gps {
-        conditions.push("c.latitude IS NOT NULL AND c.longitude IS NOT NULL".into());
+        query.gps = true;
         scope.labels.push("with GPS".into());
         scope.gps = true;
     }
     // Kind alone needs no scope: photos and notes are separate groups, and a search for one
     // kind does not run the other group at all.
-    if conditions.len() == usize::from(kind.is_some()) {
+    let narrowed = query.paths.is_some()
+        || query.after.is_some()
+        || query.before.is_some()
+        || query.camera.is_some()
+        || query.gps;
+    if !narrowed {
         return Ok(scope);
     }
-    // `+f.state`: most files are indexed, so the state index narrows nothing; keeping the
-    // planner off it lets a folder filter use the path index instead.
-    let sql = format!(
-        "SELECT f.id, f.content_id FROM files f JOIN contents c ON c.id = f.content_id
-         WHERE +f.state = 'indexed' AND {}",
-        conditions.join(" AND ")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
-    let rows = stmt.query_map(refs.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let mut files = HashSet::new();
-    let mut contents = HashSet::new();
-    for row in rows {
-        let (file, content): (i64, i64) = row?;
-        files.insert(file);
-        contents.insert(content);
-    }
+    let (files, contents) = find::scope(conn, &query)?;
     scope.files = Some(files);
     scope.contents = Some(contents);
     Ok(scope)
@@ -204,18 +160,12 @@ pub fn representatives(
     contents: &[i64],
 ) -> Result<Representatives> {
     let mut out = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, path FROM files WHERE content_id = ?1 AND state = 'indexed' ORDER BY id",
-    )?;
     for &content in contents {
-        let mut rows = stmt.query([content])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if scope.allows_file(id) {
-                let path = paths::display(&paths::from_bytes(&r.get::<_, Vec<u8>>(1)?));
-                out.insert(content, (id, path));
-                break;
-            }
+        let first = find::indexed_files(conn, content)?
+            .into_iter()
+            .find(|(id, _)| scope.allows_file(*id));
+        if let Some(first) = first {
+            out.insert(content, first);
         }
     }
     Ok(out)

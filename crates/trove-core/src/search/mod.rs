@@ -22,7 +22,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::index::{Hit, VectorIndex};
-use crate::store::read;
+use crate::store::{find, read};
 use crate::types::{
     Hidden, KeywordMatch, Kind, Mode, NoteHit, Notice, PhotoHit, SearchResults, SemanticMatch,
     Why,
@@ -347,7 +347,7 @@ fn note_group(
     for (content, score, standing) in shown {
         let m = matches.get(content);
         let (file, path) = match (m.and_then(|m| m.file), files.get(content)) {
-            (Some(file), _) => (file, file_path(conn, file)?),
+            (Some(file), _) => (file, find::file_path(conn, file)?),
             (None, Some((file, path))) => (*file, path.clone()),
             (None, None) => continue,
         };
@@ -368,27 +368,15 @@ fn note_group(
                 (text, ranges, heading.clone())
             }
             (None, Some(item)) => {
-                let (text, heading): (String, String) = conn.query_row(
-                    "SELECT text, heading FROM items WHERE id = ?1",
-                    [item],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?;
+                let (text, heading) = find::passage(conn, item)?;
                 (snippet::opening(&text, 160), Vec::new(), heading)
             }
             (None, None) => {
-                let text: String = conn.query_row(
-                    "SELECT coalesce((SELECT text FROM items WHERE content_id = ?1 ORDER BY ord LIMIT 1), '')",
-                    [content],
-                    |r| r.get(0),
-                )?;
+                let text = find::opening(conn, *content)?;
                 (snippet::opening(&text, 160), Vec::new(), String::new())
             }
         };
-        let title: String = conn.query_row(
-            "SELECT coalesce(title, '') FROM contents WHERE id = ?1",
-            [content],
-            |r| r.get(0),
-        )?;
+        let title = find::title(conn, *content)?;
         hits.push(NoteHit {
             id: file,
             path,
@@ -411,14 +399,6 @@ pub(crate) fn representative(conn: &Connection, content_id: i64) -> Result<Optio
     Ok(filter::representatives(conn, &Scope::default(), &[content_id])?.remove(&content_id))
 }
 
-fn file_path(conn: &Connection, file_id: i64) -> Result<String> {
-    let bytes: Vec<u8> =
-        conn.query_row("SELECT path FROM files WHERE id = ?1", [file_id], |r| {
-            r.get(0)
-        })?;
-    Ok(crate::paths::display(&crate::paths::from_bytes(&bytes)))
-}
-
 pub(crate) fn round(score: f64) -> f64 {
     (score * 10_000.0).round() / 10_000.0
 }
@@ -431,12 +411,8 @@ pub(crate) fn photo_hit(
     score: f64,
     matched: Vec<&'static str>,
 ) -> Result<PhotoHit> {
-    let (width, height, taken_at, camera) = conn.query_row(
-        "SELECT width, height, taken_at, camera FROM contents WHERE id = ?1",
-        [content_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
-    let path = file_path(conn, file_id)?;
+    let (width, height, taken_at, camera) = find::photo_facts(conn, content_id)?;
+    let path = find::file_path(conn, file_id)?;
     Ok(PhotoHit {
         id: file_id,
         name: std::path::Path::new(&path)

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cutoffs;
+pub mod find;
 pub mod lock;
 pub mod read;
 pub mod vectors;
