@@ -118,6 +118,23 @@ mod tests {
         );
     }
 
+    /// Seen in review: a service that had ended cleanly left its lock note behind, and the
+    /// next removal from the UI was handed to it, into an inbox nobody read.
+    #[test]
+    fn a_service_that_had_ended_was_handed_a_removal() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::open(dir.path(), Settings::default());
+        let folder = tempfile::tempdir().unwrap();
+        drop(Writer::acquire_as(&library.layout, "watching", true).unwrap());
+        assert!(
+            library
+                .hand_over_removal(&[folder.path().into()])
+                .unwrap()
+                .is_none()
+        );
+        assert!(control::receive(&library.layout).is_empty());
+    }
+
     #[test]
     fn a_pause_is_seen_by_every_handle_and_resume_clears_it() {
         let dir = tempfile::tempdir().unwrap();

@@ -60,22 +60,7 @@ pub(crate) fn is_paused(layout: &Layout) -> bool {
 pub(crate) fn running_service(layout: &Layout) -> Option<super::ServiceState> {
     let bytes = std::fs::read(layout.service_file()).ok()?;
     let state: super::ServiceState = serde_json::from_slice(&bytes).ok()?;
-    alive(state.pid).then_some(state)
-}
-
-#[cfg(unix)]
-fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // SAFETY: signal 0 checks that the process exists and sends nothing.
-    let sent = unsafe { libc::kill(pid, 0) };
-    sent == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn alive(_pid: u32) -> bool {
-    true
+    crate::store::lock::alive(state.pid).then_some(state)
 }
 
 /// The first line of the lock file when its holder is a service.

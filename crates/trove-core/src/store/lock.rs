@@ -78,6 +78,30 @@ impl Writer {
     }
 }
 
+impl Drop for Writer {
+    /// The note goes with the lock: a process that ended cleanly leaves none behind to be
+    /// taken for a running service (one killed leaves its note, which names a process gone).
+    fn drop(&mut self) {
+        let _ = self._lock.set_len(0);
+    }
+}
+
+/// Whether the process `pid` is running.
+#[cfg(unix)]
+pub(crate) fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 checks that the process exists and sends nothing.
+    let sent = unsafe { libc::kill(pid, 0) };
+    sent == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn alive(_pid: u32) -> bool {
+    true
+}
+
 /// What the writer lock's holder says of itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HolderNote {
@@ -109,6 +133,14 @@ pub(crate) fn holder_note(layout: &Layout) -> Option<HolderNote> {
             if holder.is_empty() {
                 return None;
             }
+            // A note whose process is gone (killed: a clean exit clears it) says nothing.
+            let pid = holder
+                .split_once("(pid ")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !alive(pid)) {
+                return None;
+            }
             let service = lines.any(|l| l.trim() == SERVICE_MARK);
             return Some(HolderNote { holder, service });
         }
@@ -133,8 +165,22 @@ mod tests {
             format!("Trove (pid {}) is watching", std::process::id())
         );
         drop(service);
+        assert_eq!(holder_note(&layout), None, "a clean release clears the note");
         let _plain = Writer::acquire(&layout, "indexing").unwrap();
         assert!(!holder_note(&layout).unwrap().service);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_note_of_a_process_that_is_gone_says_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        // What a service killed with -9 leaves: its note, naming a process that has ended.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        ended.wait().unwrap();
+        let note = format!("Trove (pid {}) is watching\n{SERVICE_MARK}\n", ended.id());
+        std::fs::write(layout.lock_file(), note).unwrap();
+        assert_eq!(holder_note(&layout), None);
     }
 
     #[test]
