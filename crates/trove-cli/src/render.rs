@@ -216,7 +216,8 @@ pub fn models(models: &[ModelEntry]) -> String {
         ));
     }
     out.line(format_args!(
-        "* default. Models download on first use; see docs/models.md for offline use."
+        "* default. Models download on first use into the hub cache; offline, give a model's \
+         folder with --model-dir (config.json, model.safetensors, tokenizer.json)."
     ));
     out.0
 }
