@@ -113,3 +113,30 @@ fn filters_on_a_library_not_created_yet_were_refused() {
         "a search creates no library"
     );
 }
+
+/// `trove serve DIR` (and the desktop app given folders) on a library a plain `trove index` was
+/// writing: the folders were handed to nobody and silently dropped (seen in review). They are
+/// still not added (that index takes no requests), but the server says so.
+#[test]
+fn serve_dropped_its_folders_while_an_index_held_the_library() {
+    let dir = Dir::new();
+    dir.write("notes/a.md", make::note("A", "alpha"));
+    dir.write("later/b.md", make::note("B", "beta"));
+    let mut index = dir.trove(&[&["index", "files/notes", "--json"][..], &KEYWORD_ONLY].concat());
+    let held = Held::at("pipeline::before_commit", &mut index);
+    let server = dir.serve(&["--port", "0", "files/later"]);
+    assert_eq!(server.events()[0]["indexing"], false);
+    let problem = server.wait_event(0, "problem");
+    let message = problem["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("files/later") && message.contains("not added"),
+        "{problem:#}"
+    );
+    assert!(
+        message.contains("is indexing"),
+        "names the holder: {problem:#}"
+    );
+    server.interrupt();
+    let output = held.release();
+    assert!(output.status.success(), "{}", describe(&output));
+}

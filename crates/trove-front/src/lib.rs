@@ -16,7 +16,7 @@ pub mod types;
 mod uploads;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use trove_core::api::{
     FailedFile, ItemDetails, ModelEntry, RootInfo, SearchRequest, SearchResults, ServedFile, Status,
@@ -57,23 +57,41 @@ impl Front {
     /// Starts the engine service (watcher and indexing) in the background, its events going to
     /// the hub (and to `also`: the CLI's printer, the desktop's tray). `Ok(None)` when another
     /// process already keeps this library up to date: the UI then reads, and hands work over
-    /// to it.
+    /// to it; when that process is a plain `trove index`, which takes no work, `dirs` are not
+    /// added and a problem event says so.
     pub fn start_service(
         &self,
         dirs: &[PathBuf],
-        mut also: impl FnMut(&ServiceEvent) + Send + 'static,
+        also: impl FnMut(&ServiceEvent) + Send + 'static,
     ) -> trove_core::Result<Option<Service>> {
-        let hub = self.hub.clone();
-        let on_event = Box::new(move |event: &ServiceEvent| {
-            hub.publish(event);
-            also(event);
-        });
-        let service = match self.library.start_service(dirs, on_event) {
+        // Both the service and (when it cannot start here) this function speak to the host.
+        let also = Arc::new(Mutex::new(also));
+        let publish = {
+            let (hub, also) = (self.hub.clone(), also.clone());
+            move |event: &ServiceEvent| {
+                hub.publish(event);
+                (also.lock().unwrap_or_else(PoisonError::into_inner))(event);
+            }
+        };
+        let service = match self.library.start_service(dirs, Box::new(publish.clone())) {
             Ok(service) => Some(service),
             Err(trove_core::Error::Busy { holder, .. }) => {
                 tracing::info!("not indexing here: {holder}");
-                if !dirs.is_empty() {
-                    self.library.hand_over(dirs)?;
+                // A plain `trove index` holds the library: it takes no requests, so the
+                // folders are not added, and the person is told so rather than left waiting.
+                if !dirs.is_empty() && self.library.hand_over(dirs)?.is_none() {
+                    let folders: Vec<String> = dirs
+                        .iter()
+                        .map(|d| trove_core::api::display_path(d))
+                        .collect();
+                    publish(&ServiceEvent::Problem {
+                        message: format!(
+                            "{} not added: the library is busy ({holder}); add {} again when \
+                             it has finished",
+                            folders.join(", "),
+                            if folders.len() == 1 { "it" } else { "them" }
+                        ),
+                    });
                 }
                 None
             }
