@@ -48,10 +48,10 @@ pub fn index_report(r: &IndexReport) -> String {
     for root in &r.roots_added {
         out.line(format_args!("Added {root}"));
     }
-    out.line(format_args!("{}", changes_line(&r.changes)));
+    out.line(changes_line(&r.changes));
     let p = &r.processed;
     if p.indexed + p.failed + p.vanished == 0 {
-        out.line(format_args!("Nothing to index: the library is up to date."));
+        out.line("Nothing to index: the library is up to date.");
     } else {
         let mut line = format!("Indexed {} files in {}", p.indexed, seconds(r.elapsed_ms));
         if p.deduplicated > 0 {
@@ -234,7 +234,7 @@ pub fn removed(r: &RemoveReport) -> String {
 pub fn check(r: &CheckReport) -> String {
     let mut out = Lines::default();
     if r.ok {
-        out.line(format_args!("The library is consistent."));
+        out.line("The library is consistent.");
     }
     for problem in &r.problems {
         out.line(format_args!("problem: {problem}"));
@@ -306,7 +306,7 @@ pub fn status(s: &Status) -> String {
                 service.pid
             ));
         }
-        None if s.paused => out.line(format_args!("Indexing: paused — `trove resume` continues")),
+        None if s.paused => out.line("Indexing: paused — `trove resume` continues"),
         None => {}
     }
     if s.roots.is_empty() {
@@ -314,7 +314,7 @@ pub fn status(s: &Status) -> String {
             "Folders:  none yet — add one with `trove index DIR`"
         ));
     } else {
-        out.line(format_args!("Folders:"));
+        out.line("Folders:");
         for root in &s.roots {
             let state = if root.available {
                 ""
@@ -332,7 +332,7 @@ pub fn status(s: &Status) -> String {
             "Models:   none yet — search uses keywords (see `trove models`)"
         ));
     } else {
-        out.line(format_args!("Models:"));
+        out.line("Models:");
         for m in &s.models {
             let mut state = Vec::new();
             if m.serving {
@@ -362,7 +362,7 @@ pub fn status(s: &Status) -> String {
 pub fn failed(files: &[FailedFile]) -> String {
     let mut out = Lines::default();
     if files.is_empty() {
-        out.line(format_args!("No failed files."));
+        out.line("No failed files.");
         return out.0;
     }
     for f in files {
