@@ -124,6 +124,13 @@ pub enum ExtractError {
         format: &'static str,
         hint: Option<&'static str>,
     },
+    /// A format Trove reads, in a variant that uses a feature it cannot read (a TIFF
+    /// compression, a colour type): the feature is named, so the file is not taken for damaged.
+    #[error("{format} with a feature Trove cannot read yet: {feature} (convert it to JPEG or PNG)")]
+    UnsupportedFeature {
+        format: &'static str,
+        feature: String,
+    },
     /// The content is not what the extension claims (e.g. a text file named `.jpg`).
     #[error("content is not {expected} (the file name says it is, but its bytes {found})")]
     Mislabelled {

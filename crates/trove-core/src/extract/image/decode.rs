@@ -10,7 +10,7 @@
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use ::image::error::{ImageError, LimitErrorKind};
+use ::image::error::{ImageError, LimitErrorKind, UnsupportedErrorKind};
 use ::image::metadata::Orientation;
 use ::image::{DynamicImage, ImageReader, RgbImage};
 use jpeg_decoder::PixelFormat;
@@ -305,13 +305,16 @@ fn image_error(format: Format, e: ImageError, limits: &Limits) -> ExtractError {
             )),
             _ => ExtractError::TooLarge(l.to_string()),
         },
-        ImageError::Unsupported(u) => {
-            tracing::debug!(format = format.name(), "unsupported variant: {u}");
-            ExtractError::Unsupported {
-                format: format.name(),
-                hint: Some("this file uses a variant Trove cannot read; convert it to JPEG or PNG"),
-            }
-        }
+        ImageError::Unsupported(u) => ExtractError::UnsupportedFeature {
+            format: format.name(),
+            feature: match u.kind() {
+                UnsupportedErrorKind::Color(colour) | UnsupportedErrorKind::ColorLayout(colour) => {
+                    format!("colour type {colour:?}")
+                }
+                UnsupportedErrorKind::GenericFeature(feature) => feature,
+                _ => u.to_string(),
+            },
+        },
         ImageError::Decoding(d) => {
             let detail = d.to_string();
             let lower = detail.to_ascii_lowercase();
@@ -457,10 +460,58 @@ mod tests {
                 Err(ExtractError::Corrupt { format: f, .. }) => assert_eq!(f, format.name()),
                 // A random header may declare a huge image or an exotic variant; refusing it
                 // that way is just as good.
-                Err(ExtractError::TooLarge(_) | ExtractError::Unsupported { .. }) => {}
+                Err(
+                    ExtractError::TooLarge(_)
+                    | ExtractError::Unsupported { .. }
+                    | ExtractError::UnsupportedFeature { .. },
+                ) => {}
                 other => panic!("{format:?}: {:?}", other.map(|d| d.rgb.dimensions())),
             }
         }
+    }
+
+    /// A little-endian TIFF of one pixel whose strip uses `compression` (TIFF tag 259).
+    fn tiff_compressed_with(compression: u16) -> Vec<u8> {
+        let entries: [(u16, u16, u32); 8] = [
+            (256, 3, 1),           // ImageWidth
+            (257, 3, 1),           // ImageLength
+            (258, 3, 8),           // BitsPerSample
+            (259, 3, u32::from(compression)),
+            (262, 3, 1),           // PhotometricInterpretation: black is zero
+            (273, 4, 8 + 2 + 8 * 12 + 4), // StripOffsets: right after the IFD
+            (278, 3, 1),           // RowsPerStrip
+            (279, 4, 1),           // StripByteCounts
+        ];
+        let mut out = b"II*\0".to_vec();
+        out.extend_from_slice(&8u32.to_le_bytes());
+        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (tag, kind, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        out.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+        out.push(0x80); // the pixel
+        out
+    }
+
+    #[test]
+    fn an_unusual_variant_names_its_feature_and_is_not_called_corrupt() {
+        // The control: the same file uncompressed decodes.
+        assert!(decode(Format::Tiff, &tiff_compressed_with(1)).is_ok());
+        // ThunderScan 4-bit RLE, which the TIFF decoder does not implement.
+        let err = decode(Format::Tiff, &tiff_compressed_with(32809)).expect_err("unsupported");
+        match &err {
+            ExtractError::UnsupportedFeature { format, feature } => {
+                assert_eq!(*format, "TIFF");
+                assert!(feature.to_lowercase().contains("compression"), "{feature}");
+            }
+            other => panic!("expected UnsupportedFeature, got {other:?}"),
+        }
+        let reason = err.to_string();
+        assert!(reason.starts_with("TIFF with a feature Trove cannot read yet: "), "{reason}");
+        assert!(!reason.contains("corrupt"), "{reason}");
     }
 
     #[test]
