@@ -28,7 +28,9 @@ use crate::service::control;
 use crate::store::{self, Layout, Schema, Writer, read, write};
 use crate::{paths, pipeline};
 
-pub use models::{ModelEntry, QueryVectors};
+/// Query vectors per role, each tagged with the model whose stored vectors it matches.
+pub use crate::search::plan::WordVectors as QueryVectors;
+pub use models::ModelEntry;
 pub use types::*;
 
 // What the front ends need beyond `Library`'s own types: the service's events, progress and

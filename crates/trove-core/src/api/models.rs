@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::Library;
+use super::{Library, QueryVectors};
 use crate::embed::download::DownloadEvent;
 use crate::embed::select::{self, Wanted};
 use crate::embed::{self, Location, Model, Purpose, device, models};
@@ -48,13 +48,6 @@ pub struct ModelEntry {
     pub vectors: usize,
     pub default: bool,
     pub published: Option<models::Published>,
-}
-
-/// Query vectors per role, each tagged with the model (whose stored vectors it matches).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct QueryVectors {
-    pub bridge: Option<(String, Vec<f32>)>,
-    pub text: Option<(String, Vec<f32>)>,
 }
 
 /// Models loaded for queries, by id: loading costs a second, a query milliseconds.

@@ -12,7 +12,7 @@ use super::{ItemRef, Library, QueryVectors, SearchRequest, SearchResults, empty_
 use crate::embed;
 use crate::error::{Error, Result};
 use crate::index::{ItemKind, VectorIndex};
-use crate::search::plan::{PhotoQuery, Plan, QueryVector, WordVectors};
+use crate::search::plan::{PhotoQuery, Plan, QueryVector};
 use crate::search::{self, Semantic, cutoff, filter};
 use crate::store::vectors;
 use crate::types::{Kind, Mode, Notice, Role};
@@ -95,18 +95,10 @@ impl Library {
             (Some(l), false) => format!("{words} (like {})", item_label(l)),
             (None, _) => words.to_string(),
         };
-        let plan = Plan::new(
-            words,
-            WordVectors {
-                bridge: texts.bridge,
-                text: texts.text,
-            },
-            photo,
-            |photo, words| {
-                let index = self.indexes.get(&conn, &photo.model, ItemKind::Photo)?;
-                Ok(combine(&index, &photo.vector, words, weight))
-            },
-        )?;
+        let plan = Plan::new(words, texts, photo, |photo, words| {
+            let index = self.indexes.get(&conn, &photo.model, ItemKind::Photo)?;
+            Ok(combine(&index, &photo.vector, words, weight))
+        })?;
         // Each group's index, and its cutoff where the query is words (see QueryVector).
         let group = |query: &Option<QueryVector>, kind: ItemKind| -> Result<Option<Group>> {
             let Some(query) = query else { return Ok(None) };

@@ -18,8 +18,9 @@ pub struct QueryVector {
     pub from_words: bool,
 }
 
-/// The words of a query, embedded by each serving model.
-#[derive(Debug, Clone, Default)]
+/// The words of a query, embedded by each serving model (each tagged with the model, whose
+/// stored vectors it matches).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct WordVectors {
     /// By the bridge model (comparable with photos and notes).
     pub bridge: Option<(String, Vec<f32>)>,
@@ -34,6 +35,17 @@ pub struct PhotoQuery {
     pub model: String,
     pub vector: Vec<f32>,
     pub same: Option<i64>,
+}
+
+impl PhotoQuery {
+    /// The photo's own vector, to match a group with.
+    fn query_vector(&self) -> QueryVector {
+        QueryVector {
+            model: self.model.clone(),
+            vector: self.vector.clone(),
+            from_words: false,
+        }
+    }
 }
 
 /// What a search will do.
@@ -66,11 +78,7 @@ impl Plan {
                 vector: combine(p, words)?,
                 from_words: false,
             }),
-            (Some(p), None) => Some(QueryVector {
-                model: p.model.clone(),
-                vector: p.vector.clone(),
-                from_words: false,
-            }),
+            (Some(p), None) => Some(p.query_vector()),
             (None, Some((model, words))) => Some(QueryVector {
                 model: model.clone(),
                 vector: words.clone(),
@@ -84,11 +92,7 @@ impl Plan {
                 vector,
                 from_words: true,
             }),
-            (None, None) => photo.as_ref().map(|p| QueryVector {
-                model: p.model.clone(),
-                vector: p.vector.clone(),
-                from_words: false,
-            }),
+            (None, None) => photo.as_ref().map(PhotoQuery::query_vector),
         };
         Ok(Plan {
             words: words.trim().to_string(),
