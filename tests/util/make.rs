@@ -81,7 +81,8 @@ pub fn garbage(seed: u64, len: usize) -> Vec<u8> {
     bytes
 }
 
-/// The start of a HEIC file: an ISO-BMFF `ftyp` box with brand `heic`, then filler.
+/// The start of a HEIC file cut off inside its `meta` box: an ISO-BMFF `ftyp` box with brand
+/// `heic`, then a box header and no more.
 pub fn heic() -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&24u32.to_be_bytes());

@@ -49,7 +49,7 @@ pub const TINY_CLIP: &str = concat!(
 /// notices if the engine starts ignoring one.
 pub const PHOTO_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif",
-    "avif", "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
+    "hif", "avif", "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
 ];
 pub const NOTE_EXTENSIONS: &[&str] = &["md", "markdown", "txt", "text", "html", "htm", "pdf"];
 

@@ -4,6 +4,7 @@
 //! links it.
 
 pub mod captions;
+pub mod heif;
 pub mod png;
 
 use std::path::PathBuf;

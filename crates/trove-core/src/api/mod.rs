@@ -62,6 +62,20 @@ pub fn failpoint(name: &'static str) {
     let _ = name;
 }
 
+/// A photo file rendered as a JPEG at most `long_side` pixels on its long side, the right way up
+/// and in sRGB: how a page shows the formats a web view cannot (HEIC, TIFF).
+pub fn render_photo(path: &Path, long_side: u32) -> Result<Vec<u8>> {
+    let shown = paths::display(path);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading {shown}"), e))?;
+    let limits = Limits {
+        thumbnail_size: long_side,
+        ..Limits::default()
+    };
+    crate::extract::image::extract_for(path, &bytes, &limits, None)
+        .map(|photo| photo.thumbnail)
+        .map_err(|e| Error::Invalid(format!("{shown} cannot be shown: {e}")))
+}
+
 /// The models Trove knows: what `trove models` lists and the settings screen offers.
 pub mod registry {
     pub use crate::embed::models::{ModelSpec, Published, all, find, ids};

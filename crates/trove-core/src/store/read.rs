@@ -147,7 +147,7 @@ pub fn content_of(conn: &Connection, file_id: i64) -> Result<Option<(i64, Kind)>
 pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option<ServedFile>> {
     let row = conn
         .query_row(
-            "SELECT f.path, r.path, c.thumbnail, c.hash FROM files f
+            "SELECT f.path, r.path, c.thumbnail, c.hash, c.kind, c.format FROM files f
              JOIN roots r ON r.id = f.root_id
              LEFT JOIN contents c ON c.id = f.content_id
              WHERE f.id = ?1 AND f.state = 'indexed'",
@@ -158,11 +158,13 @@ pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option
                     r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, Option<bool>>(2)?,
                     r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             },
         )
         .optional()?;
-    let Some((path, root, thumb, hash)) = row else {
+    let Some((path, root, thumb, hash, kind, format)) = row else {
         return Ok(None);
     };
     let path = paths::from_bytes(&path);
@@ -179,6 +181,7 @@ pub fn served_file(conn: &Connection, layout: &Layout, id: i64) -> Result<Option
             (Some(true), Some(hash)) => Some(layout.thumbnail(&hash)),
             _ => None,
         },
+        photo_format: format.filter(|_| kind.as_deref() == Some("photo")),
     }))
 }
 

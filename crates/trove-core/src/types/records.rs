@@ -121,6 +121,9 @@ pub struct ChunkInfo {
 pub struct ServedFile {
     pub path: std::path::PathBuf,
     pub thumbnail: Option<std::path::PathBuf>,
+    /// A photo's real format ("jpeg", "heic", …; see `extract::image::Photo::format`); `None`
+    /// for a note.
+    pub photo_format: Option<String>,
 }
 
 /// What `check` found: `ok` when every invariant holds.

@@ -41,7 +41,7 @@ pub(super) struct Decoded {
     pub full_height: u32,
 }
 
-const TRUNCATED: &str = "the file is truncated (it ends before the image data does)";
+pub(super) const TRUNCATED: &str = "the file is truncated (it ends before the image data does)";
 const DECODER_PANIC: &str = "the decoder failed on this file";
 
 pub(super) fn decode_pixels(
@@ -50,9 +50,11 @@ pub(super) fn decode_pixels(
     limits: &Limits,
     target: Target,
 ) -> Result<Decoded, ExtractError> {
-    guard(format, || match format {
-        Format::Jpeg => decode_jpeg(bytes, limits, target),
-        _ => decode_other(format, bytes, limits),
+    guard(format, || match format.image_format() {
+        _ if format == Format::Jpeg => decode_jpeg(bytes, limits, target),
+        Some(image_format) => decode_other(format, image_format, bytes, limits),
+        // HEIF and AVIF, which the `image` crate does not read.
+        None => super::heif::decode(format, bytes, limits),
     })
 }
 
@@ -160,13 +162,18 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded,
     })
 }
 
-fn decode_other(format: Format, bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+fn decode_other(
+    format: Format,
+    image_format: ::image::ImageFormat,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Decoded, ExtractError> {
     let (w, h) = match png_ihdr_dims(format, bytes) {
         Some(dims) => dims,
         None => {
             // Without allocation limits: the `image` crate may check `max_alloc` while opening
             // the decoder, and its error would hide the clearer megapixel message below.
-            let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+            let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
             reader.no_limits();
             reader
                 .into_dimensions()
@@ -177,7 +184,7 @@ fn decode_other(format: Format, bytes: &[u8], limits: &Limits) -> Result<Decoded
 
     let mut image_limits = ::image::Limits::default();
     image_limits.max_alloc = Some(limits.max_decode_bytes);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
     reader.limits(image_limits);
     // `decode` reserves the decoder's output against `max_alloc` before decoding. GIF yields
     // its first frame and TIFF its first page through this path.
@@ -209,7 +216,7 @@ fn png_ihdr_dims(format: Format, bytes: &[u8]) -> Option<(u32, u32)> {
 
 /// Transparent areas become white, as a viewer shows them on a light page; dropping alpha
 /// instead would expose whatever colour the encoder left under it (often black).
-fn flatten_onto_white(image: DynamicImage) -> RgbImage {
+pub(super) fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
@@ -224,7 +231,7 @@ fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     rgb
 }
 
-fn check_pixels(format: Format, w: u32, h: u32, limits: &Limits) -> Result<(), ExtractError> {
+pub(super) fn check_pixels(format: Format, w: u32, h: u32, limits: &Limits) -> Result<(), ExtractError> {
     if w == 0 || h == 0 {
         return Err(corrupt(
             format,
@@ -251,7 +258,7 @@ fn megapixels(pixels: u64) -> String {
     }
 }
 
-fn corrupt(format: Format, detail: impl Into<String>) -> ExtractError {
+pub(super) fn corrupt(format: Format, detail: impl Into<String>) -> ExtractError {
     ExtractError::Corrupt {
         format: format.name(),
         detail: detail.into(),
@@ -436,7 +443,7 @@ mod tests {
     fn truncated_other_formats_are_corrupt() {
         let img = noisy(64, 48);
         for format in [Format::Gif, Format::WebP, Format::Bmp, Format::Tiff] {
-            let bytes = encode_with(&img, format.image_format());
+            let bytes = encode_with(&img, format.image_format().unwrap());
             let r = decode(format, &bytes[..bytes.len() / 2]);
             let (name, _) = corrupt_detail(r);
             assert_eq!(name, format.name());

@@ -61,17 +61,26 @@ impl PhotoMeta {
 
 /// Reads the metadata of a photo in `format`; never fails (see the module comment).
 pub(super) fn read(format: Format, bytes: &[u8]) -> PhotoMeta {
-    // GIF and BMP carry no EXIF.
-    if !matches!(
-        format,
-        Format::Jpeg | Format::Png | Format::WebP | Format::Tiff
-    ) {
-        return PhotoMeta::default();
-    }
-    let parsed = guard(format, || {
-        Ok(exif::Reader::new().read_from_container(&mut Cursor::new(bytes)))
-    });
+    let parsed = match format {
+        // GIF and BMP carry no EXIF.
+        Format::Gif | Format::Bmp => return PhotoMeta::default(),
+        Format::Heic | Format::Avif => match super::heif::exif(bytes) {
+            Some(raw) => guard(format, || Ok(exif::Reader::new().read_raw(raw))),
+            None => return PhotoMeta::default(),
+        },
+        Format::Jpeg | Format::Png | Format::WebP | Format::Tiff => guard(format, || {
+            Ok(exif::Reader::new().read_from_container(&mut Cursor::new(bytes)))
+        }),
+    };
     let reason = match parsed {
+        // libheif has turned a HEIF's pixels by the container's transforms already; phones
+        // still write the same turn into EXIF, and applying it again turns the photo over.
+        Ok(Ok(exif)) if matches!(format, Format::Heic | Format::Avif) => {
+            return PhotoMeta {
+                orientation: None,
+                ..from_exif(&exif)
+            };
+        }
         Ok(Ok(exif)) => return from_exif(&exif),
         Ok(Err(exif::Error::NotFound(_))) => return PhotoMeta::default(),
         Ok(Err(e)) => e.to_string(),

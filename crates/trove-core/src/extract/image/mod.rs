@@ -15,7 +15,9 @@
 //! JPEG — nearly every photo — takes a fast path through `jpeg-decoder`'s DCT-domain scaling,
 //! so a 12-megapixel photo is decoded at 1/8 size when that is enough for the output.
 
+mod colour;
 mod decode;
+mod heif;
 mod meta;
 pub mod preprocess;
 mod sniff;
@@ -39,7 +41,6 @@ use sniff::Format;
 /// (see [`super::kind_of`]) so that such files show up as "unsupported" instead of silently
 /// missing from the library.
 pub const UNSUPPORTED_EXTENSIONS: &[&str] = &[
-    "heic", "heif", "avif", // ISO-BMFF image containers (HEVC / AV1 coded)
     "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef",
     "srw", "raw", "rwl", "3fr", "iiq", "x3f", "erf", "mos", "kdc", "dcr", "mrw", // camera RAW
 ];
@@ -50,7 +51,8 @@ const THUMBNAIL_QUALITY: u8 = 82;
 /// What the library stores about one photo.
 #[derive(Debug, Clone)]
 pub struct Photo {
-    /// The real format, decided from the content: "jpeg", "png", "gif", "webp", "bmp", "tiff".
+    /// The real format, decided from the content: "jpeg", "png", "gif", "webp", "bmp", "tiff",
+    /// "heic", "avif".
     pub format: &'static str,
     /// Full-size dimensions as displayed, i.e. after EXIF orientation.
     pub width: u32,

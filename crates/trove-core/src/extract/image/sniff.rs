@@ -1,6 +1,7 @@
 //! What the bytes of a "photo" really are. The extension is a claim, the content decides:
 //! files are renamed, mis-saved by browsers and phones (a HEIC called `.jpg` is common), or are
-//! not images at all (an HTML error page saved as `.jpg`).
+//! not images at all (an HTML error page saved as `.jpg`). HEIF and AVIF are told apart by the
+//! brands of their `ftyp` box, not by name.
 
 use ::image::ImageFormat;
 
@@ -16,6 +17,9 @@ pub(super) enum Format {
     WebP,
     Bmp,
     Tiff,
+    /// HEIF, in practice HEVC-coded (HEIC): iPhones, Samsung and other phones, Canon's `.hif`.
+    Heic,
+    Avif,
 }
 
 impl Format {
@@ -28,6 +32,8 @@ impl Format {
             Format::WebP => "webp",
             Format::Bmp => "bmp",
             Format::Tiff => "tiff",
+            Format::Heic => "heic",
+            Format::Avif => "avif",
         }
     }
 
@@ -40,18 +46,22 @@ impl Format {
             Format::WebP => "WebP",
             Format::Bmp => "BMP",
             Format::Tiff => "TIFF",
+            Format::Heic => "HEIC",
+            Format::Avif => "AVIF",
         }
     }
 
-    pub(super) fn image_format(self) -> ImageFormat {
-        match self {
+    /// The `image` crate's decoder for this format; `None` for those decoded elsewhere.
+    pub(super) fn image_format(self) -> Option<ImageFormat> {
+        Some(match self {
             Format::Jpeg => ImageFormat::Jpeg,
             Format::Png => ImageFormat::Png,
             Format::Gif => ImageFormat::Gif,
             Format::WebP => ImageFormat::WebP,
             Format::Bmp => ImageFormat::Bmp,
             Format::Tiff => ImageFormat::Tiff,
-        }
+            Format::Heic | Format::Avif => return None,
+        })
     }
 
     fn from_image_format(format: ImageFormat) -> Option<Format> {
@@ -67,26 +77,9 @@ impl Format {
     }
 }
 
-const HEIC_HINT: &str =
-    "convert to JPEG first; on an iPhone, Settings › Camera › Formats › Most Compatible saves JPEG";
-const AVIF_HINT: &str = "convert to JPEG or PNG first";
 const RAW_HINT: &str =
     "convert to JPEG first; your camera's software, darktable or RawTherapee can export one";
 const OTHER_HINT: &str = "convert to JPEG or PNG first";
-
-fn heic() -> ExtractError {
-    ExtractError::Unsupported {
-        format: "HEIC",
-        hint: Some(HEIC_HINT),
-    }
-}
-
-fn avif() -> ExtractError {
-    ExtractError::Unsupported {
-        format: "AVIF",
-        hint: Some(AVIF_HINT),
-    }
-}
 
 fn camera_raw() -> ExtractError {
     ExtractError::Unsupported {
@@ -101,24 +94,18 @@ pub(super) fn sniff(ext: Option<&str>, bytes: &[u8]) -> Result<Format, ExtractEr
     // can't tell them from a TIFF; the extension is the only reliable signal.
     if let Some(ext) = ext
         && UNSUPPORTED_EXTENSIONS.contains(&ext)
-        && !matches!(ext, "heic" | "heif" | "avif")
     {
         return Err(camera_raw());
     }
     match ftyp_brand(bytes) {
-        Some(Brand::Heif) => return Err(heic()),
-        Some(Brand::Avif) => return Err(avif()),
+        Some(Brand::Heif) => return Ok(Format::Heic),
+        Some(Brand::Avif) => return Ok(Format::Avif),
         Some(Brand::Other) | None => {}
     }
     let guessed = ::image::guess_format(bytes).ok();
     if let Some(format) = guessed.and_then(Format::from_image_format) {
         // Content wins even over a HEIC/AVIF extension: a JPEG named `.heic` is still a JPEG.
         return Ok(format);
-    }
-    match ext {
-        Some("heic" | "heif") => return Err(heic()),
-        Some("avif") => return Err(avif()),
-        _ => {}
     }
     if let Some(other) = guessed
         && !looks_like_text(bytes)
@@ -257,18 +244,18 @@ mod tests {
     #[test]
     fn heic_and_avif_are_found_by_brand_whatever_the_name() {
         for (bytes, format) in [
-            (ftyp(b"heic", &[b"mif1", b"heic"]), "HEIC"),
-            (ftyp(b"mif1", &[b"mif1", b"heic"]), "HEIC"),
-            (ftyp(b"heix", &[]), "HEIC"),
-            (ftyp(b"avif", &[b"avif", b"mif1"]), "AVIF"),
-            (ftyp(b"mif1", &[b"mif1", b"avif"]), "AVIF"),
+            (ftyp(b"heic", &[b"mif1", b"heic"]), Format::Heic),
+            (ftyp(b"mif1", &[b"mif1", b"heic"]), Format::Heic),
+            (ftyp(b"heix", &[]), Format::Heic),
+            (ftyp(b"avif", &[b"avif", b"mif1"]), Format::Avif),
+            (ftyp(b"mif1", &[b"mif1", b"avif"]), Format::Avif),
         ] {
-            for ext in [Some("jpg"), Some("heic"), None] {
-                let (f, hint) = unsupported(sniff(ext, &bytes));
-                assert_eq!(f, format);
-                assert!(hint.starts_with("convert to JPEG"), "{hint}");
+            for ext in [Some("jpg"), Some("heic"), Some("avif"), None] {
+                assert_eq!(sniff(ext, &bytes).ok(), Some(format));
             }
         }
+        // A `.heic` that is not HEIF at all is described by what it is.
+        assert_eq!(found(sniff(Some("heic"), b"hello there")), "look like text");
     }
 
     #[test]
@@ -276,10 +263,7 @@ mod tests {
         for ext in UNSUPPORTED_EXTENSIONS {
             let r = sniff(Some(ext), b"\x00\x01garbage bytes that are no image");
             let (format, hint) = unsupported(r);
-            assert!(
-                matches!(format, "HEIC" | "AVIF" | "camera RAW"),
-                "{ext}: {format}"
-            );
+            assert_eq!(format, "camera RAW", "{ext}");
             assert!(hint.starts_with("convert to JPEG"), "{hint}");
         }
         // A RAW is TIFF inside: it is still reported as RAW, not decoded as its preview.

@@ -310,3 +310,13 @@ pub fn mangled_inputs(rng: &mut impl Rng, valid: &[Vec<u8>]) -> Vec<Vec<u8>> {
     }
     out
 }
+
+/// HEIC (`Hevc`) or AVIF (`Av1`) bytes of `image` (see [`trove_testkit::heif::encode`]).
+pub fn encode_heif(
+    image: &RgbImage,
+    format: libheif_rs::CompressionFormat,
+    exif: Option<&[u8]>,
+) -> Vec<u8> {
+    let (w, h) = image.dimensions();
+    trove_testkit::heif::encode(w, h, image.as_raw(), format, exif)
+}

@@ -1,0 +1,311 @@
+//! Photo formats beyond JPEG and PNG, end to end: the HEIC files of real phones and cameras
+//! (the pillow-heif samples: iPhone, Samsung, Xiaomi, Nokia, Canon, Sony), HEIC and AVIF made by
+//! libheif's own encoders. Each is indexed with its metadata and a thumbnail the right way up,
+//! or failed with a reason a person understands.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use image::RgbImage;
+use serde_json::Value;
+use trove_testkit::heif::{self, CompressionFormat};
+
+use crate::util::{Dir, KEYWORD_ONLY, photo_paths};
+
+/// Sample files that must fail, and what their reason must say.
+const SAMPLE_FAILURES: &[(&str, &str)] = &[
+    ("heif_corrupted/corrupted.heic", "corrupt HEIC: "),
+    (
+        "heif_corrupted/corrupted.hif",
+        "corrupt HEIC: the file is truncated",
+    ),
+    ("heif_corrupted/empty.heic", "empty file (0 bytes)"),
+    (
+        "heif_special/200MP.heic",
+        "too large: 12240×16320 pixels (200 megapixels); the limit is 120 megapixels",
+    ),
+    (
+        "heif_truncated/truncated.heic",
+        "corrupt HEIC: the file is truncated",
+    ),
+];
+
+/// Copies the sample tree under `files/samples`; returns the relative paths of its HEIF files.
+fn copy_samples(dir: &Dir) -> Vec<String> {
+    fn walk(from: &Path, rel: &Path, dir: &Dir, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let rel = rel.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &rel, dir, out);
+            } else if !entry.file_name().to_string_lossy().starts_with('.') {
+                dir.copy_in(entry.path(), Path::new("samples").join(&rel));
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&heif::samples(), Path::new(""), dir, &mut out);
+    out.sort();
+    out
+}
+
+fn sample(rel: &str) -> String {
+    format!("samples/{rel}")
+}
+
+fn photo_of(dir: &Dir, rel: &str) -> Value {
+    let shown = dir.show(dir.path(rel));
+    assert_eq!(shown["state"], "indexed", "{shown:#}");
+    shown["photo"].clone()
+}
+
+fn thumbnail(photo: &Value) -> RgbImage {
+    let path = photo["thumbnail"].as_str().expect("a thumbnail");
+    image::open(path).expect("a JPEG thumbnail").to_rgb8()
+}
+
+#[test]
+fn phone_and_camera_heics_index_or_fail_with_their_reason() {
+    let dir = Dir::new();
+    let files = copy_samples(&dir);
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+
+    let failed: BTreeMap<String, String> = dir
+        .failed()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, &str> = SAMPLE_FAILURES
+        .iter()
+        .map(|(rel, reason)| (dir.shown(sample(rel)), *reason))
+        .collect();
+    assert_eq!(
+        failed.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{failed:#?}"
+    );
+    for (path, reason) in &failed {
+        assert!(reason.contains(expected[path]), "{path}: {reason}");
+    }
+
+    // Everything else is a photo: grids, bursts, stereo pairs, 10- and 12-bit, alpha,
+    // monochrome, odd thumbnails and metadata.
+    let heifs: Vec<&String> = files
+        .iter()
+        .filter(|f| [".heic", ".heif", ".hif"].iter().any(|e| f.ends_with(e)))
+        .filter(|f| !SAMPLE_FAILURES.iter().any(|(rel, _)| rel == f))
+        .collect();
+    assert!(heifs.len() >= 45, "{heifs:?}");
+    for rel in heifs {
+        let photo = photo_of(&dir, &sample(rel));
+        assert_eq!(photo["format"], "heic", "{rel}: {photo:#}");
+        assert!(Path::new(photo["thumbnail"].as_str().unwrap()).is_file());
+    }
+
+    // What the phones and cameras wrote: dates, cameras, places; sizes as displayed.
+    for (rel, size, taken, camera, place) in [
+        (
+            "heif_other/arrow.heic",
+            (3024, 4032),
+            "2018-07-31T14:52:07",
+            "Apple iPhone 8 Plus",
+            None,
+        ),
+        (
+            "heif_other/pug.heic",
+            (4032, 3024),
+            "2023-02-21T14:33:08+03:00",
+            "Apple iPhone 13 Pro",
+            Some((44.8505, 34.9766)),
+        ),
+        (
+            "heif_special/aux_YCbCr.heic",
+            (4000, 1848),
+            "2025-06-02T14:07:50+03:00",
+            "samsung Galaxy S25 Ultra",
+            Some((59.5128, 24.8343)),
+        ),
+        (
+            "heif_special/xiaomi.heic",
+            (2592, 1944),
+            "2023-04-27T19:44:18",
+            "Xiaomi M2012K11AG",
+            Some((47.2273, 39.7)),
+        ),
+        (
+            "heif_special/guitar_cw90.hif",
+            (4672, 7008),
+            "2023-03-15T14:05:22+08:00",
+            "SONY ILCE-7M4",
+            None,
+        ),
+    ] {
+        let photo = photo_of(&dir, &sample(rel));
+        assert_eq!(
+            (photo["width"].as_u64(), photo["height"].as_u64()),
+            (Some(size.0), Some(size.1)),
+            "{rel}"
+        );
+        assert_eq!(photo["taken_at"], taken, "{rel}");
+        assert_eq!(photo["camera"], camera, "{rel}");
+        // The container has turned the picture already: EXIF's turn is not applied again.
+        assert_eq!(photo["orientation"], Value::Null, "{rel}");
+        match place {
+            Some((lat, lon)) => {
+                let (la, lo) = (
+                    photo["latitude"].as_f64().unwrap(),
+                    photo["longitude"].as_f64().unwrap(),
+                );
+                assert!(
+                    (la - lat).abs() < 1e-3 && (lo - lon).abs() < 1e-3,
+                    "{rel}: {la},{lo}"
+                );
+            }
+            None => assert_eq!(photo["latitude"], Value::Null, "{rel}"),
+        }
+    }
+}
+
+/// `heif-convert` (libheif's own tool, from libheif-examples) writes the reference decode.
+fn reference_decode(file: &Path, out: &Path) -> RgbImage {
+    let status = Command::new("heif-convert")
+        .arg(file)
+        .arg(out)
+        .output()
+        .expect("heif-convert runs (scripts/test installs libheif-examples)");
+    assert!(
+        status.status.success(),
+        "heif-convert {}: {status:?}",
+        file.display()
+    );
+    image::open(out).expect("a PNG").to_rgb8()
+}
+
+/// Mean absolute difference per channel, 0–255.
+fn mean_difference(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn heic_thumbnails_are_the_right_way_up() {
+    let dir = Dir::new();
+    let samples = heif::samples();
+    // The iPhone file is stored sideways with a container rotation and EXIF Orientation 6,
+    // the Sony one with a container rotation only, the Xiaomi one upright.
+    let picked = [
+        "heif_other/arrow.heic",
+        "heif_special/guitar_cw90.hif",
+        "heif_special/xiaomi.heic",
+    ];
+    for rel in picked {
+        dir.copy_in(samples.join(rel), sample(rel));
+    }
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+    for rel in picked {
+        let thumb = thumbnail(&photo_of(&dir, &sample(rel)));
+        let reference = reference_decode(&samples.join(rel), &dir.root().join("reference.png"));
+        let (w, h) = thumb.dimensions();
+        // Same shape (a photo turned a quarter would be the other way round)…
+        let (rw, rh) = reference.dimensions();
+        assert_eq!(
+            w >= h,
+            rw >= rh,
+            "{rel}: {w}×{h} vs the reference {rw}×{rh}"
+        );
+        // …and the same picture (turned half-way or mirrored, it would differ widely).
+        let small =
+            image::imageops::resize(&reference, w, h, image::imageops::FilterType::Triangle);
+        let diff = mean_difference(&thumb, &small);
+        assert!(
+            diff < 6.0,
+            "{rel}: mean difference {diff:.1} from the reference decode"
+        );
+    }
+}
+
+#[test]
+fn heic_and_avif_exports_are_searchable_and_shown() {
+    let dir = Dir::new();
+    let (w, h) = (120u32, 80u32);
+    // Left half orange, right half blue: which side is which shows a mirrored decode.
+    let rgb: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            if i % w < w / 2 {
+                [240, 140, 20]
+            } else {
+                [20, 60, 220]
+            }
+        })
+        .collect();
+    let exif = exif_block();
+    for (name, codec) in [
+        ("phone/IMG_4242.HEIC", CompressionFormat::Hevc),
+        ("web/sunset-export.avif", CompressionFormat::Av1),
+    ] {
+        dir.write(name, heif::encode(w, h, &rgb, codec, Some(&exif)));
+    }
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+    for (name, format) in [
+        ("phone/IMG_4242.HEIC", "heic"),
+        ("web/sunset-export.avif", "avif"),
+    ] {
+        let photo = photo_of(&dir, name);
+        assert_eq!(photo["format"], format);
+        assert_eq!(
+            (photo["width"].as_u64(), photo["height"].as_u64()),
+            (Some(120), Some(80))
+        );
+        assert_eq!(photo["camera"], "Panasonic Lumix DMC-GX7", "{photo:#}");
+        let thumb = thumbnail(&photo);
+        let left = thumb.get_pixel(10, 40).0;
+        let right = thumb.get_pixel(110, 40).0;
+        assert!(left[0] > 200 && left[2] < 80, "{name}: {left:?}");
+        assert!(right[2] > 180 && right[0] < 80, "{name}: {right:?}");
+    }
+    // Their camera is searchable by keyword, like a JPEG's.
+    let found = photo_paths(&dir.search("Lumix"));
+    assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// A minimal little-endian EXIF (TIFF) block with Make and Model.
+fn exif_block() -> Vec<u8> {
+    let entries: [(u16, &[u8]); 2] = [(0x010F, b"Panasonic\0"), (0x0110, b"Lumix DMC-GX7\0")];
+    let ifd_start = 8u32;
+    let data_start = ifd_start + 2 + entries.len() as u32 * 12 + 4;
+    let mut out = b"II*\0".to_vec();
+    out.extend(ifd_start.to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    let mut data = Vec::new();
+    for (tag, value) in entries {
+        out.extend(tag.to_le_bytes());
+        out.extend(2u16.to_le_bytes()); // ASCII
+        out.extend((value.len() as u32).to_le_bytes());
+        out.extend((data_start + data.len() as u32).to_le_bytes());
+        data.extend_from_slice(value);
+    }
+    out.extend(0u32.to_le_bytes());
+    out.extend(data);
+    out
+}
