@@ -1,5 +1,6 @@
-//! The `trove:` protocol: thumbnails, originals and dropped photos for the window's `<img>`s,
-//! by id only (`items/<id>/thumbnail`, `items/<id>/original`, `uploads/<id>`). The path always
+//! The `trove:` protocol: thumbnails, originals, photos to show large and dropped photos for the
+//! window's `<img>`s, by id only (`items/<id>/thumbnail`, `items/<id>/original`,
+//! `items/<id>/view`, `uploads/<id>`). The path always
 //! comes from the library, which serves nothing outside its folders, so the page can read no
 //! other file; Tauri's own file protocol (`asset:`) is off.
 
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
-use trove_front::files::{FILE_CSP, THUMBNAIL_TYPE, safe_type};
+use trove_front::files::{FILE_CSP, THUMBNAIL_TYPE, Viewed, safe_type};
 use trove_front::{Front, FrontError, FrontResult, item_id};
 
 pub const SCHEME: &str = "trove";
@@ -58,6 +59,10 @@ fn answer(front: &Front, request: &Request<Vec<u8>>) -> FrontResult<(Vec<u8>, St
                 Ok((read(&file.path)?, safe_type(&file.path).to_string()))
             }
         }
+        ["items", id, "view"] => match front.view(item_id(id)?)? {
+            Viewed::Original(file) => Ok((read(&file.path)?, safe_type(&file.path).to_string())),
+            Viewed::Rendered(jpeg) => Ok((jpeg, THUMBNAIL_TYPE.to_string())),
+        },
         ["uploads", id] => {
             let image = front.uploads.get(id).ok_or_else(|| {
                 FrontError::NotFound("that dropped photo is no longer kept".into())

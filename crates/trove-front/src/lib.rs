@@ -179,6 +179,19 @@ impl Front {
             .ok_or_else(|| FrontError::NotFound(format!("no indexed file with id {id}")))
     }
 
+    /// An indexed photo as a page shows it large: the original where every web view displays
+    /// its format, else a JPEG rendition (see [`files::VIEW_SIZE`]).
+    pub fn view(&self, id: i64) -> FrontResult<files::Viewed> {
+        let file = self.served(id)?;
+        if files::shown_as_is(file.photo_format.as_deref()) {
+            return Ok(files::Viewed::Original(file));
+        }
+        Ok(files::Viewed::Rendered(trove_core::api::render_photo(
+            &file.path,
+            files::VIEW_SIZE,
+        )?))
+    }
+
     pub fn roots(&self) -> FrontResult<Vec<RootInfo>> {
         Ok(self.library.roots()?)
     }

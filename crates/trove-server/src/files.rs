@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 use trove_core::api::ServedFile;
-use trove_front::files::{FILE_CSP, THUMBNAIL_TYPE, safe_type};
+use trove_front::files::{FILE_CSP, THUMBNAIL_TYPE, Viewed, safe_type};
 use trove_front::{FrontError, item_id};
 
 use crate::AppState;
@@ -35,6 +35,27 @@ pub async fn original(
     request: Request,
 ) -> ApiResult<Response> {
     let file = served(&state, &id).await?;
+    stream(file, request).await
+}
+
+/// A photo to show large: the original, or a JPEG rendition of a format browsers do not show.
+pub async fn view(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    let id = item_id(&id)?;
+    let viewed = {
+        let state = state.clone();
+        blocking(move || Ok(state.front.view(id)?)).await?
+    };
+    match viewed {
+        Viewed::Original(file) => stream(file, request).await,
+        Viewed::Rendered(jpeg) => Ok(reply(jpeg, THUMBNAIL_TYPE)),
+    }
+}
+
+async fn stream(file: ServedFile, request: Request) -> ApiResult<Response> {
     let mime = safe_type(&file.path);
     let response = ServeFile::new_with_mime(&file.path, &mime)
         .oneshot(request)

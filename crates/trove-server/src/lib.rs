@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/items/{id}", get(api::item))
         .route("/items/{id}/thumbnail", get(files::thumbnail))
         .route("/items/{id}/original", get(files::original))
+        .route("/items/{id}/view", get(files::view))
         .route(
             "/roots",
             get(api::roots).post(api::add_root).delete(api::remove_root),

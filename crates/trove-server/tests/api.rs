@@ -288,6 +288,81 @@ async fn a_dropped_photo_finds_similar_photos_and_related_notes_and_is_never_a_p
 }
 
 #[tokio::test]
+async fn photos_a_browser_cannot_show_are_viewed_as_jpeg() {
+    use trove_core::api::ItemRef;
+    use trove_testkit::heif::{self, CompressionFormat};
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    // Left half orange, right half blue.
+    let (w, h) = (120u32, 80u32);
+    let rgb: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            if i % w < w / 2 {
+                [240, 140, 20]
+            } else {
+                [20, 60, 220]
+            }
+        })
+        .collect();
+    let heic = heif::encode(w, h, &rgb, CompressionFormat::Hevc, None);
+    std::fs::write(files.join("IMG_0001.HEIC"), &heic).unwrap();
+    let png = Path::new(FIXTURES).join("synthetic/heldout");
+    let png = std::fs::read_dir(&png)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&png, files.join("drawing.png")).unwrap();
+    let mut settings = Settings::default();
+    settings.models.model = Some("none".into());
+    settings.models.text_model = Some("none".into());
+    let library = Arc::new(Library::open(tmp.path().join("library"), settings));
+    library
+        .index(std::slice::from_ref(&files), &mut |_| {})
+        .unwrap();
+    let id = |name: &str| {
+        library
+            .show(&ItemRef::Path(files.join(name)))
+            .unwrap()
+            .file
+            .id
+    };
+    let (heic_id, png_id) = (id("IMG_0001.HEIC"), id("drawing.png"));
+    let state = Arc::new(AppState::new(
+        Front::new(library, Arc::new(Hub::default())),
+        TOKEN.into(),
+        0,
+    ));
+    let f = Fixture {
+        app: router(state.clone()),
+        state,
+        files,
+        _tmp: tmp,
+    };
+
+    let view = f.get(&format!("/api/items/{heic_id}/view")).await;
+    assert_eq!(view.status, StatusCode::OK);
+    assert_eq!(view.headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(view.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let shown = image::load_from_memory(&view.body).unwrap().to_rgb8();
+    // Never enlarged, and not mirrored.
+    assert_eq!(shown.dimensions(), (w, h));
+    assert!(shown.get_pixel(10, 40).0[0] > 200 && shown.get_pixel(110, 40).0[2] > 180);
+    // The original stays the HEIC itself, for a download or another app.
+    let original = f.get(&format!("/api/items/{heic_id}/original")).await;
+    assert_eq!(original.body, heic);
+    // What browsers show is served as it is.
+    let view = f.get(&format!("/api/items/{png_id}/view")).await;
+    assert_eq!(view.status, StatusCode::OK);
+    assert_eq!(view.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(view.body, std::fs::read(&png).unwrap());
+    let missing = f.get("/api/items/999999/view").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn files_are_served_by_id_and_nothing_else_is() {
     let f = fixture();
     let results = f

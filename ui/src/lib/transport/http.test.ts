@@ -65,6 +65,7 @@ describe('the HTTP transport', () => {
     const t = new HttpTransport();
     expect(t.thumbnailUrl(5)).toBe('/api/items/5/thumbnail');
     expect(t.originalUrl(5)).toBe('/api/items/5/original');
+    expect(t.viewUrl(5)).toBe('/api/items/5/view');
     expect(t.capabilities).toEqual({ open: false, reveal: false, pickFolder: false, autostart: false, nativeDrop: false, quit: false });
     expect(t.uploadUrl('abc')).toBeNull();
     await expect(t.open(5)).rejects.toThrow('desktop app');

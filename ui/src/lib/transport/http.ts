@@ -70,6 +70,7 @@ export class HttpTransport implements Transport {
   item = (id: number) => this.call<ItemDetails>('GET', `/items/${id}`);
   thumbnailUrl = (id: number) => `${this.base}/api/items/${id}/thumbnail`;
   originalUrl = (id: number) => `${this.base}/api/items/${id}/original`;
+  viewUrl = (id: number) => `${this.base}/api/items/${id}/view`;
   // The page shows an uploaded photo from its own bytes.
   uploadUrl = (_id: string) => null;
   roots = () => this.call<RootInfo[]>('GET', '/roots');

@@ -83,6 +83,7 @@ describe('the desktop transport', () => {
     const t = new TauriTransport();
     expect(t.thumbnailUrl(5)).toBe('trove://localhost/items/5/thumbnail');
     expect(t.originalUrl(5)).toBe('trove://localhost/items/5/original');
+    expect(t.viewUrl(5)).toBe('trove://localhost/items/5/view');
     expect(t.uploadUrl('a/b')).toBe('trove://localhost/uploads/a%2Fb');
     expect(t.capabilities).toEqual({ open: true, reveal: true, pickFolder: true, autostart: true, nativeDrop: true, quit: true });
   });

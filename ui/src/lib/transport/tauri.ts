@@ -77,6 +77,7 @@ export class TauriTransport implements Transport {
 
   thumbnailUrl = (id: number) => `${this.files}items/${id}/thumbnail`;
   originalUrl = (id: number) => `${this.files}items/${id}/original`;
+  viewUrl = (id: number) => `${this.files}items/${id}/view`;
   uploadUrl = (id: string) => `${this.files}uploads/${encodeURIComponent(id)}`;
 
   events(on: (event: ServiceEvent) => void, _resync: () => void): () => void {

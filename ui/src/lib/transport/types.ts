@@ -50,6 +50,8 @@ export interface Transport {
   item(id: number): Promise<ItemDetails>;
   thumbnailUrl(id: number): string;
   originalUrl(id: number): string;
+  /** A photo to show large: the original, or a JPEG of a format web views do not show (HEIC). */
+  viewUrl(id: number): string;
   /** Where a kept upload can be shown from, when the page does not hold its bytes itself. */
   uploadUrl(id: string): string | null;
   roots(): Promise<RootInfo[]>;
