@@ -8,20 +8,29 @@
 
 pub mod api;
 
-/// Modules the crate's own integration tests and benches use directly: public with the
-/// `internals` feature, private in every build people run.
-macro_rules! internal {
-    ($($module:ident),* $(,)?) => {
-        $(
-            #[cfg(feature = "internals")]
-            pub mod $module;
-            #[cfg(not(feature = "internals"))]
-            mod $module;
-        )*
-    };
-}
-
-internal!(embed, extract, index, search, store);
+// Modules the crate's own integration tests and benches use directly: public with the
+// `internals` feature, private in every build people run. (Written out rather than made by a
+// macro: rustfmt does not follow modules a macro declares, so `cargo fmt` would skip them.)
+#[cfg(feature = "internals")]
+pub mod embed;
+#[cfg(not(feature = "internals"))]
+mod embed;
+#[cfg(feature = "internals")]
+pub mod extract;
+#[cfg(not(feature = "internals"))]
+mod extract;
+#[cfg(feature = "internals")]
+pub mod index;
+#[cfg(not(feature = "internals"))]
+mod index;
+#[cfg(feature = "internals")]
+pub mod search;
+#[cfg(not(feature = "internals"))]
+mod search;
+#[cfg(feature = "internals")]
+pub mod store;
+#[cfg(not(feature = "internals"))]
+mod store;
 
 mod config;
 mod error;

@@ -95,10 +95,7 @@ pub fn scope(conn: &Connection, filters: &Filters, kind: Option<Kind>) -> Result
     if let Some(kind) = kind {
         scope.labels.push(format!("{}s only", kind.as_str()));
     }
-    let folder = filters
-        .folder
-        .clone()
-        .filter(|f| !f.as_os_str().is_empty());
+    let folder = filters.folder.clone().filter(|f| !f.as_os_str().is_empty());
     if let Some(folder) = folder {
         let dir = folder_key(&folder)?;
         let shown = paths::display(&dir);

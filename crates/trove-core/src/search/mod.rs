@@ -24,8 +24,7 @@ use crate::error::Result;
 use crate::index::{Hit, VectorIndex};
 use crate::store::{find, read};
 use crate::types::{
-    Hidden, KeywordMatch, Kind, Mode, NoteHit, Notice, PhotoHit, SearchResults, SemanticMatch,
-    Why,
+    Hidden, KeywordMatch, Kind, Mode, NoteHit, Notice, PhotoHit, SearchResults, SemanticMatch, Why,
 };
 use filter::Scope;
 use fuse::{Fusion, List};
@@ -359,23 +358,21 @@ fn note_group(
         // The passage that matched the words, highlighted; else the one closest in meaning;
         // else (a title or name match) the note's opening.
         let passage_item = standing.semantic.map(|(_, h)| h.item);
-        let (snippet, highlights, heading) = match (
-            m.and_then(|m| m.passage.as_ref()),
-            passage_item,
-        ) {
-            (Some((heading, marked)), _) => {
-                let (text, ranges) = snippet::unmark(marked);
-                (text, ranges, heading.clone())
-            }
-            (None, Some(item)) => {
-                let (text, heading) = find::passage(conn, item)?;
-                (snippet::opening(&text, 160), Vec::new(), heading)
-            }
-            (None, None) => {
-                let text = find::opening(conn, *content)?;
-                (snippet::opening(&text, 160), Vec::new(), String::new())
-            }
-        };
+        let (snippet, highlights, heading) =
+            match (m.and_then(|m| m.passage.as_ref()), passage_item) {
+                (Some((heading, marked)), _) => {
+                    let (text, ranges) = snippet::unmark(marked);
+                    (text, ranges, heading.clone())
+                }
+                (None, Some(item)) => {
+                    let (text, heading) = find::passage(conn, item)?;
+                    (snippet::opening(&text, 160), Vec::new(), heading)
+                }
+                (None, None) => {
+                    let text = find::opening(conn, *content)?;
+                    (snippet::opening(&text, 160), Vec::new(), String::new())
+                }
+            };
         let title = find::title(conn, *content)?;
         hits.push(NoteHit {
             id: file,

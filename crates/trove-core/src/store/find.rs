@@ -232,9 +232,8 @@ pub fn indexed_files(conn: &Connection, content: i64) -> Result<Vec<(i64, String
 
 /// A file's path as shown.
 pub fn file_path(conn: &Connection, file: i64) -> Result<String> {
-    let bytes: Vec<u8> = conn.query_row("SELECT path FROM files WHERE id = ?1", [file], |r| {
-        r.get(0)
-    })?;
+    let bytes: Vec<u8> =
+        conn.query_row("SELECT path FROM files WHERE id = ?1", [file], |r| r.get(0))?;
     Ok(paths::display(&paths::from_bytes(&bytes)))
 }
 

@@ -165,7 +165,11 @@ mod tests {
             format!("Trove (pid {}) is watching", std::process::id())
         );
         drop(service);
-        assert_eq!(holder_note(&layout), None, "a clean release clears the note");
+        assert_eq!(
+            holder_note(&layout),
+            None,
+            "a clean release clears the note"
+        );
         let _plain = Writer::acquire(&layout, "indexing").unwrap();
         assert!(!holder_note(&layout).unwrap().service);
     }

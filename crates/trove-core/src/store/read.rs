@@ -346,8 +346,10 @@ pub fn pending_files(
     let limit = limit as i64;
     Ok(match among {
         Some(ids) => {
-            let ids: Vec<rusqlite::types::Value> =
-                ids.iter().map(|&id| rusqlite::types::Value::Integer(id)).collect();
+            let ids: Vec<rusqlite::types::Value> = ids
+                .iter()
+                .map(|&id| rusqlite::types::Value::Integer(id))
+                .collect();
             conn.prepare_cached(&format!(
                 "{LISTED_SQL} WHERE state = 'pending' AND id IN rarray(?1) ORDER BY id LIMIT ?2"
             ))?

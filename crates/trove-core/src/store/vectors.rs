@@ -373,7 +373,6 @@ pub fn logged(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
