@@ -1,6 +1,6 @@
 //! Photo formats beyond JPEG and PNG, end to end: the HEIC files of real phones and cameras
 //! (the pillow-heif samples: iPhone, Samsung, Xiaomi, Nokia, Canon, Sony), HEIC and AVIF made by
-//! libheif's own encoders. Each is indexed with its metadata and a thumbnail the right way up,
+//! libheif's own encoders, DNGs written tag by tag. Each is indexed with its metadata and a thumbnail the right way up,
 //! or failed with a reason a person understands.
 
 use std::collections::BTreeMap;
@@ -9,6 +9,7 @@ use std::process::Command;
 
 use image::RgbImage;
 use serde_json::Value;
+use trove_testkit::dng::{self, Dng};
 use trove_testkit::heif::{self, CompressionFormat};
 
 use crate::util::{Dir, KEYWORD_ONLY, photo_paths};
@@ -287,6 +288,80 @@ fn heic_and_avif_exports_are_searchable_and_shown() {
     // Their camera is searchable by keyword, like a JPEG's.
     let found = photo_paths(&dir.search("Lumix"));
     assert_eq!(found.len(), 2, "{found:?}");
+}
+
+#[test]
+fn a_folder_of_dngs_is_searchable_and_the_right_way_up() {
+    let dir = Dir::new();
+    let (w, h) = (96u32, 64u32);
+    // Red top-left corner on grey.
+    let scene: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            if i % w < w / 4 && i / w < h / 4 {
+                [230, 20, 20]
+            } else {
+                [128, 128, 128]
+            }
+        })
+        .collect();
+    let write = |name: &str, orientation: u16, preview: bool| {
+        let preview = preview.then(|| {
+            let (pw, ph) = (w * 4, h * 4);
+            let big: Vec<u8> = (0..pw * ph)
+                .flat_map(|i| {
+                    let (x, y) = (i % pw / 4, i / pw / 4);
+                    let at = ((y * w + x) * 3) as usize;
+                    [scene[at], scene[at + 1], scene[at + 2]]
+                })
+                .collect();
+            (pw, ph, big)
+        });
+        let bytes = dng::write(&Dng {
+            width: w,
+            height: h,
+            scene: scene.clone(),
+            preview,
+            orientation,
+            make: "Trove",
+            model: "Field Camera",
+            taken: "2025:08:02 18:30:00",
+        });
+        dir.write(format!("raw/{name}"), bytes);
+    };
+    write("DSC_0001.DNG", 1, true);
+    write("DSC_0002.DNG", 6, true);
+    write("DSC_0003.dng", 8, false);
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+    // Where the red corner is displayed: top-left upright, top-right turned clockwise,
+    // bottom-left turned counter-clockwise.
+    for (name, size, corner) in [
+        ("raw/DSC_0001.DNG", (96, 64), (5, 5)),
+        ("raw/DSC_0002.DNG", (64, 96), (58, 5)),
+        ("raw/DSC_0003.dng", (64, 96), (5, 90)),
+    ] {
+        let photo = photo_of(&dir, name);
+        assert_eq!(photo["format"], "raw", "{photo:#}");
+        assert_eq!(
+            (photo["width"].as_u64(), photo["height"].as_u64()),
+            (Some(size.0), Some(size.1)),
+            "{name}"
+        );
+        assert_eq!(photo["camera"], "Trove Field Camera");
+        assert_eq!(photo["taken_at"], "2025-08-02T18:30:00");
+        let thumb = thumbnail(&photo);
+        assert_eq!(thumb.dimensions(), (size.0 as u32, size.1 as u32), "{name}");
+        let red = thumb.get_pixel(corner.0, corner.1).0;
+        assert!(red[0] > 180 && red[1] < 90, "{name}: {red:?} at {corner:?}");
+        let centre = thumb.get_pixel(thumb.width() / 2, thumb.height() / 2).0;
+        assert!(
+            centre.iter().all(|&c| c.abs_diff(128) < 40),
+            "{name}: {centre:?}"
+        );
+    }
+    let found = photo_paths(&dir.search("Field Camera"));
+    assert_eq!(found.len(), 3, "{found:?}");
 }
 
 /// A minimal little-endian EXIF (TIFF) block with Make and Model.

@@ -18,7 +18,7 @@ const FAILURES: &[(&str, &str)] = &[
     ("bad/empty.md", "empty file (0 bytes)"),
     ("bad/bomb.png", "too large: 50000×50000 pixels"),
     ("bad/phone.heic", "corrupt HEIC: "),
-    ("bad/camera.cr2", "camera RAW files are not supported yet"),
+    ("bad/camera.cr2", "camera RAW"),
     ("bad/scanned.pdf", "PDF has no text layer"),
     ("bad/locked.pdf", "encrypted PDF"),
 ];

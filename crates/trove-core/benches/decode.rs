@@ -1,6 +1,7 @@
 //! Photo decode speed per format: the time `extract` takes for one photo (sniff, EXIF, decode,
 //! orient, the 320 px thumbnail and a CLIP-sized model input), median of several runs, for the
-//! same picture saved as JPEG, PNG, WebP, TIFF, HEIC and AVIF, and for a real 12-megapixel iPhone
+//! same picture saved as JPEG, PNG, WebP, TIFF, HEIC, AVIF and DNG (developed from the sensor
+//! data, and with a camera rendering beside it), and for a real 12-megapixel iPhone
 //! HEIC when `TROVE_TEST_HEIF_SAMPLES` points at the pillow-heif samples (scripts/test sets it).
 //! Run: `cargo bench -p trove-core --bench decode [-- WIDTH HEIGHT]` (default 2016 × 1512).
 
@@ -11,6 +12,7 @@ use std::time::Instant;
 use image::{ImageFormat, RgbImage};
 use trove_core::api::Limits;
 use trove_core::extract::image::{Filter, ImageRules, Resize, extract_for};
+use trove_testkit::dng::{self, Dng};
 use trove_testkit::heif::{self, CompressionFormat};
 
 const RUNS: usize = 7;
@@ -85,6 +87,26 @@ fn main() {
     ] {
         files.push((name, heif::encode(w, h, image.as_raw(), codec, None)));
     }
+    let raw = |preview: bool| {
+        dng::write(&Dng {
+            width: w,
+            height: h,
+            scene: image.as_raw().clone(),
+            preview: preview.then(|| {
+                (
+                    w / 2,
+                    h / 2,
+                    image::imageops::thumbnail(&image, w / 2, h / 2).into_raw(),
+                )
+            }),
+            orientation: 1,
+            make: "Trove",
+            model: "Bench",
+            taken: "2024:01:01 12:00:00",
+        })
+    };
+    files.push(("developed.dng", raw(false)));
+    files.push(("previewed.dng", raw(true)));
     println!("extract (thumbnail + CLIP input) of a {w}×{h} photo, median of {RUNS} runs:");
     let jpeg = median_ms("photo.jpg", &files[0].1);
     for (name, bytes) in &files {

@@ -4,6 +4,7 @@
 //! links it.
 
 pub mod captions;
+pub mod dng;
 pub mod heif;
 pub mod png;
 

@@ -32,15 +32,13 @@ pub enum Reader {
 }
 
 impl Reader {
-    /// The reader for a file name; `None` for files Trove does not track at all. Camera RAW
-    /// is tracked so that they are reported as unsupported rather than silently
-    /// missing from the library.
+    /// The reader for a file name; `None` for files Trove does not track at all.
     pub fn of(path: &Path) -> Option<Reader> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
             "jpg" | "jpeg" | "jpe" | "jfif" | "png" | "webp" | "gif" | "bmp" | "tif" | "tiff"
             | "heic" | "heif" | "hif" | "avif" => Reader::Image,
-            e if image::UNSUPPORTED_EXTENSIONS.contains(&e) => Reader::Image,
+            e if image::RAW_EXTENSIONS.contains(&e) => Reader::Image,
             "md" | "markdown" => Reader::Markdown,
             "txt" | "text" => Reader::Text,
             "html" | "htm" => Reader::Html,
@@ -117,7 +115,7 @@ impl Extracted {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    /// A format Trove recognises but cannot read (camera RAW, …).
+    /// A format Trove recognises but cannot read.
     #[error("{format} files are not supported yet{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     Unsupported {
         format: &'static str,

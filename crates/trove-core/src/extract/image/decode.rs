@@ -50,11 +50,15 @@ pub(super) fn decode_pixels(
     limits: &Limits,
     target: Target,
 ) -> Result<Decoded, ExtractError> {
-    guard(format, || match format.image_format() {
-        _ if format == Format::Jpeg => decode_jpeg(bytes, limits, target),
-        Some(image_format) => decode_other(format, image_format, bytes, limits),
-        // HEIF and AVIF, which the `image` crate does not read.
-        None => super::heif::decode(format, bytes, limits),
+    guard(format, || match (format, format.image_format()) {
+        (Format::Jpeg, _) => decode_jpeg(bytes, limits, target),
+        (Format::Heic | Format::Avif, _) => super::heif::decode(format, bytes, limits),
+        (Format::Raw, _) => super::raw::decode(bytes, limits, target),
+        (_, Some(image_format)) => decode_other(format, image_format, bytes, limits),
+        (_, None) => Err(ExtractError::Unsupported {
+            format: format.name(),
+            hint: None,
+        }),
     })
 }
 
@@ -231,7 +235,12 @@ pub(super) fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     rgb
 }
 
-pub(super) fn check_pixels(format: Format, w: u32, h: u32, limits: &Limits) -> Result<(), ExtractError> {
+pub(super) fn check_pixels(
+    format: Format,
+    w: u32,
+    h: u32,
+    limits: &Limits,
+) -> Result<(), ExtractError> {
     if w == 0 || h == 0 {
         return Err(corrupt(
             format,
@@ -480,14 +489,14 @@ mod tests {
     /// A little-endian TIFF of one pixel whose strip uses `compression` (TIFF tag 259).
     fn tiff_compressed_with(compression: u16) -> Vec<u8> {
         let entries: [(u16, u16, u32); 8] = [
-            (256, 3, 1),           // ImageWidth
-            (257, 3, 1),           // ImageLength
-            (258, 3, 8),           // BitsPerSample
+            (256, 3, 1), // ImageWidth
+            (257, 3, 1), // ImageLength
+            (258, 3, 8), // BitsPerSample
             (259, 3, u32::from(compression)),
-            (262, 3, 1),           // PhotometricInterpretation: black is zero
+            (262, 3, 1),                  // PhotometricInterpretation: black is zero
             (273, 4, 8 + 2 + 8 * 12 + 4), // StripOffsets: right after the IFD
-            (278, 3, 1),           // RowsPerStrip
-            (279, 4, 1),           // StripByteCounts
+            (278, 3, 1),                  // RowsPerStrip
+            (279, 4, 1),                  // StripByteCounts
         ];
         let mut out = b"II*\0".to_vec();
         out.extend_from_slice(&8u32.to_le_bytes());
@@ -517,7 +526,10 @@ mod tests {
             other => panic!("expected UnsupportedFeature, got {other:?}"),
         }
         let reason = err.to_string();
-        assert!(reason.starts_with("TIFF with a feature Trove cannot read yet: "), "{reason}");
+        assert!(
+            reason.starts_with("TIFF with a feature Trove cannot read yet: "),
+            "{reason}"
+        );
         assert!(!reason.contains("corrupt"), "{reason}");
     }
 

@@ -24,7 +24,11 @@ use crate::extract::{ExtractError, Limits};
 static LIBHEIF: LazyLock<LibHeif> = LazyLock::new(LibHeif::new);
 
 /// Decodes the primary image of a HEIF or AVIF file to 8-bit sRGB at full size.
-pub(super) fn decode(format: Format, bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+pub(super) fn decode(
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Decoded, ExtractError> {
     let context = HeifContext::read_from_bytes(bytes).map_err(|e| error(format, e))?;
     let handle = context
         .primary_image_handle()
@@ -71,7 +75,8 @@ pub(super) fn decode(format: Format, bytes: &[u8], limits: &Limits) -> Result<De
         }
         .ok_or_else(short)?
     } else if alpha {
-        let rgba = RgbaImage::from_raw(pw, ph, rows.packed().ok_or_else(short)?).ok_or_else(short)?;
+        let rgba =
+            RgbaImage::from_raw(pw, ph, rows.packed().ok_or_else(short)?).ok_or_else(short)?;
         flatten_onto_white(DynamicImage::ImageRgba8(rgba))
     } else {
         RgbImage::from_raw(pw, ph, rows.packed().ok_or_else(short)?).ok_or_else(short)?
@@ -131,7 +136,13 @@ fn encoding_of(handle: &ImageHandle, image: &libheif_rs::Image) -> Encoding {
 
 /// The decoder's output and its working planes, estimated before decoding (libheif itself
 /// only caps dimensions, at 32,768² by default).
-fn check_memory(w: u32, h: u32, deep: bool, alpha: bool, limits: &Limits) -> Result<(), ExtractError> {
+fn check_memory(
+    w: u32,
+    h: u32,
+    deep: bool,
+    alpha: bool,
+    limits: &Limits,
+) -> Result<(), ExtractError> {
     let sample = if deep { 2 } else { 1 };
     let channels = if alpha { 4 } else { 3 };
     // Decoded planes (at most 4:4:4) plus the interleaved RGB(A) output, plus our 8-bit copy.

@@ -64,6 +64,12 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> PhotoMeta {
     let parsed = match format {
         // GIF and BMP carry no EXIF.
         Format::Gif | Format::Bmp => return PhotoMeta::default(),
+        Format::Raw => {
+            return guard(format, || Ok(super::raw::metadata(bytes)))
+                .ok()
+                .flatten()
+                .map_or_else(PhotoMeta::default, |m| from_raw(&m));
+        }
         Format::Heic | Format::Avif => match super::heif::exif(bytes) {
             Some(raw) => guard(format, || Ok(exif::Reader::new().read_raw(raw))),
             None => return PhotoMeta::default(),
@@ -108,16 +114,65 @@ fn from_exif(exif: &Exif) -> PhotoMeta {
     }
 }
 
+/// A camera RAW's metadata, as rawler reads it from the maker's own layout (CR3 and RAF are
+/// not TIFF, so kamadak-exif cannot read them).
+fn from_raw(raw: &rawler::decoders::RawMetadata) -> PhotoMeta {
+    let exif = &raw.exif;
+    let text = |s: &Option<String>| s.as_deref().and_then(|s| clean(s.as_bytes()));
+    let taken_at = [
+        (&exif.date_time_original, &exif.offset_time_original),
+        (&exif.create_date, &exif.offset_time_digitized),
+        (&exif.modify_date, &exif.offset_time),
+    ]
+    .into_iter()
+    .find_map(|(date, offset)| {
+        let mut iso = parse_exif_datetime(date.as_deref()?)?;
+        if let Some(offset) = offset.as_deref().and_then(parse_offset) {
+            iso.push_str(&offset);
+        }
+        Some(iso)
+    });
+    let place = exif.gps.as_ref().and_then(|gps| {
+        let coordinate = |dms: &Option<[rawler::formats::tiff::Rational; 3]>,
+                          reference: &Option<String>,
+                          negative: &str,
+                          max: f64| {
+            let parts: Vec<f64> = dms
+                .as_ref()?
+                .iter()
+                .map(|r| f64::from(r.n) / f64::from(r.d))
+                .collect();
+            signed_degrees(&parts, reference.as_deref(), negative, max)
+        };
+        let lat = coordinate(&gps.gps_latitude, &gps.gps_latitude_ref, "S", 90.0)?;
+        let lon = coordinate(&gps.gps_longitude, &gps.gps_longitude_ref, "W", 180.0)?;
+        (lat != 0.0 || lon != 0.0).then_some((lat, lon))
+    });
+    let (latitude, longitude) = place.unzip();
+    PhotoMeta {
+        taken_at,
+        // rawler's names for the camera ("Canon" / "EOS 5D Mark IV") are the clean ones.
+        make: clean(raw.make.as_bytes()),
+        model: clean(raw.model.as_bytes()),
+        lens: text(&exif.lens_model),
+        latitude,
+        longitude,
+        orientation: exif.orientation.filter(|o| (1..=8).contains(o)),
+    }
+}
+
+/// Text without NULs and surrounding blanks; `None` when nothing is left.
+fn clean(raw: &[u8]) -> Option<String> {
+    let s: String = String::from_utf8_lossy(raw)
+        .chars()
+        .filter(|&c| c != '\0')
+        .collect();
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
 /// The first non-empty string of an ASCII (or, from sloppy writers, byte) field.
 fn ascii(field: &Field) -> Option<String> {
-    let clean = |raw: &[u8]| {
-        let s: String = String::from_utf8_lossy(raw)
-            .chars()
-            .filter(|&c| c != '\0')
-            .collect();
-        let s = s.trim();
-        (!s.is_empty()).then(|| s.to_owned())
-    };
     match &field.value {
         Value::Ascii(parts) => parts.iter().find_map(|p| clean(p)),
         Value::Byte(raw) | Value::Undefined(raw, _) => clean(raw),
@@ -198,14 +253,13 @@ fn parse_offset(s: &str) -> Option<String> {
 
 fn gps(exif: &Exif) -> Option<(f64, f64)> {
     let coordinate = |value_tag, ref_tag, negative: &str, max: f64| {
-        let v = degrees(&exif.get_field(value_tag, In::PRIMARY)?.value)?;
-        let reference = exif.get_field(ref_tag, In::PRIMARY).and_then(ascii);
-        let sign = match reference {
-            Some(r) if r.eq_ignore_ascii_case(negative) => -1.0,
-            _ => 1.0,
+        let parts: Vec<f64> = match &exif.get_field(value_tag, In::PRIMARY)?.value {
+            Value::Rational(r) => r.iter().map(|r| r.to_f64()).collect(),
+            Value::SRational(r) => r.iter().map(|r| r.to_f64().abs()).collect(),
+            _ => return None,
         };
-        let v = sign * v;
-        (v.is_finite() && v.abs() <= max).then_some(v)
+        let reference = exif.get_field(ref_tag, In::PRIMARY).and_then(ascii);
+        signed_degrees(&parts, reference.as_deref(), negative, max)
     };
     let lat = coordinate(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S", 90.0)?;
     let lon = coordinate(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W", 180.0)?;
@@ -213,23 +267,22 @@ fn gps(exif: &Exif) -> Option<(f64, f64)> {
     (lat != 0.0 || lon != 0.0).then_some((lat, lon))
 }
 
-/// Degrees, minutes, seconds (any prefix of them) → decimal degrees.
-fn degrees(value: &Value) -> Option<f64> {
-    let parts: Vec<f64> = match value {
-        Value::Rational(r) => r.iter().map(|r| r.to_f64()).collect(),
-        Value::SRational(r) => r.iter().map(|r| r.to_f64().abs()).collect(),
-        _ => return None,
-    };
+/// Degrees, minutes, seconds (any prefix of them) → decimal degrees, negative when the
+/// reference is `negative` ("S", "W"); `None` for nonsense or beyond `max`.
+fn signed_degrees(parts: &[f64], reference: Option<&str>, negative: &str, max: f64) -> Option<f64> {
     if parts.is_empty() || parts.iter().any(|p| !p.is_finite()) {
         return None;
     }
-    Some(
-        parts
-            .iter()
-            .zip([1.0, 60.0, 3600.0])
-            .map(|(p, div)| p / div)
-            .sum(),
-    )
+    let v: f64 = parts
+        .iter()
+        .zip([1.0, 60.0, 3600.0])
+        .map(|(p, div)| p / div)
+        .sum();
+    let v = match reference {
+        Some(r) if r.eq_ignore_ascii_case(negative) => -v,
+        _ => v,
+    };
+    (v.is_finite() && v.abs() <= max).then_some(v)
 }
 
 /// "NIKON CORPORATION" → "NIKON", "OLYMPUS IMAGING CORP." → "OLYMPUS": the corporate suffix is

@@ -20,6 +20,7 @@ mod decode;
 mod heif;
 mod meta;
 pub mod preprocess;
+mod raw;
 mod sniff;
 #[cfg(test)]
 mod testutil;
@@ -37,10 +38,9 @@ pub use meta::PhotoMeta;
 pub use preprocess::{Filter, ImageRules, Resize};
 use sniff::Format;
 
-/// Lower-case extensions of photo formats Trove recognises but cannot decode. They are tracked
-/// (see [`super::kind_of`]) so that such files show up as "unsupported" instead of silently
-/// missing from the library.
-pub const UNSUPPORTED_EXTENSIONS: &[&str] = &[
+/// Lower-case extensions of camera RAW files, read through `rawler` (see [`raw`]); the content
+/// alone cannot tell most of them from a TIFF.
+pub const RAW_EXTENSIONS: &[&str] = &[
     "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef",
     "srw", "raw", "rwl", "3fr", "iiq", "x3f", "erf", "mos", "kdc", "dcr", "mrw", // camera RAW
 ];
@@ -52,7 +52,7 @@ const THUMBNAIL_QUALITY: u8 = 82;
 #[derive(Debug, Clone)]
 pub struct Photo {
     /// The real format, decided from the content: "jpeg", "png", "gif", "webp", "bmp", "tiff",
-    /// "heic", "avif".
+    /// "heic", "avif", or "raw" (camera RAW, by its extension).
     pub format: &'static str,
     /// Full-size dimensions as displayed, i.e. after EXIF orientation.
     pub width: u32,
@@ -94,8 +94,8 @@ pub struct DecodedImage {
     pub height: u32,
 }
 
-/// Extracts one photo. `path` only supplies the extension, which matters solely for formats
-/// Trove cannot decode (camera RAW files are mostly TIFF inside, so their content can't tell).
+/// Extracts one photo. `path` only supplies the extension, which matters solely for camera RAW
+/// (mostly TIFF inside, so their content can't tell).
 #[cfg(any(test, feature = "internals"))]
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo, ExtractError> {
     extract_for(path, bytes, limits, None)

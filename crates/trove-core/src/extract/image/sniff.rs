@@ -5,7 +5,7 @@
 
 use ::image::ImageFormat;
 
-use super::UNSUPPORTED_EXTENSIONS;
+use super::RAW_EXTENSIONS;
 use crate::extract::ExtractError;
 
 /// The formats Trove decodes.
@@ -20,6 +20,8 @@ pub(super) enum Format {
     /// HEIF, in practice HEVC-coded (HEIC): iPhones, Samsung and other phones, Canon's `.hif`.
     Heic,
     Avif,
+    /// Camera RAW, known by its extension (see [`RAW_EXTENSIONS`]).
+    Raw,
 }
 
 impl Format {
@@ -34,6 +36,7 @@ impl Format {
             Format::Tiff => "tiff",
             Format::Heic => "heic",
             Format::Avif => "avif",
+            Format::Raw => "raw",
         }
     }
 
@@ -48,6 +51,7 @@ impl Format {
             Format::Tiff => "TIFF",
             Format::Heic => "HEIC",
             Format::Avif => "AVIF",
+            Format::Raw => "camera RAW",
         }
     }
 
@@ -60,7 +64,7 @@ impl Format {
             Format::WebP => ImageFormat::WebP,
             Format::Bmp => ImageFormat::Bmp,
             Format::Tiff => ImageFormat::Tiff,
-            Format::Heic | Format::Avif => return None,
+            Format::Heic | Format::Avif | Format::Raw => return None,
         })
     }
 
@@ -77,25 +81,26 @@ impl Format {
     }
 }
 
-const RAW_HINT: &str =
-    "convert to JPEG first; your camera's software, darktable or RawTherapee can export one";
 const OTHER_HINT: &str = "convert to JPEG or PNG first";
-
-fn camera_raw() -> ExtractError {
-    ExtractError::Unsupported {
-        format: "camera RAW",
-        hint: Some(RAW_HINT),
-    }
-}
 
 /// Decides the format of `bytes`; `ext` is the lower-case extension, if any.
 pub(super) fn sniff(ext: Option<&str>, bytes: &[u8]) -> Result<Format, ExtractError> {
     // RAW files are mostly TIFF containers whose first image is a small preview, so content
-    // can't tell them from a TIFF; the extension is the only reliable signal.
+    // can't tell them from a TIFF; the extension is the only reliable signal. (A JPEG or PNG
+    // named `.nef` is still what it is.)
     if let Some(ext) = ext
-        && UNSUPPORTED_EXTENSIONS.contains(&ext)
+        && RAW_EXTENSIONS.contains(&ext)
     {
-        return Err(camera_raw());
+        return Ok(
+            match ::image::guess_format(bytes)
+                .ok()
+                .and_then(Format::from_image_format)
+            {
+                Some(format) if format != Format::Tiff => format,
+                _ if looks_like_text(bytes) => return Err(mislabelled(bytes)),
+                _ => Format::Raw,
+            },
+        );
     }
     match ftyp_brand(bytes) {
         Some(Brand::Heif) => return Ok(Format::Heic),
@@ -221,16 +226,6 @@ mod tests {
     use super::*;
     use crate::extract::image::testutil::*;
 
-    fn unsupported(r: Result<Format, ExtractError>) -> (&'static str, &'static str) {
-        match r {
-            Err(ExtractError::Unsupported {
-                format,
-                hint: Some(hint),
-            }) => (format, hint),
-            other => panic!("expected Unsupported with a hint, got {other:?}"),
-        }
-    }
-
     fn found(r: Result<Format, ExtractError>) -> String {
         match r {
             Err(ExtractError::Mislabelled { expected, found }) => {
@@ -259,20 +254,21 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_extensions_are_reported_even_with_odd_content() {
-        for ext in UNSUPPORTED_EXTENSIONS {
-            let r = sniff(Some(ext), b"\x00\x01garbage bytes that are no image");
-            let (format, hint) = unsupported(r);
-            assert_eq!(format, "camera RAW", "{ext}");
-            assert!(hint.starts_with("convert to JPEG"), "{hint}");
-        }
-        // A RAW is TIFF inside: it is still reported as RAW, not decoded as its preview.
+    fn raw_extensions_are_raw_unless_the_content_says_otherwise() {
+        // A RAW is TIFF inside: it is decoded as a RAW, not as its preview.
         let tiff = encode_with(&gradient(8, 8), ImageFormat::Tiff);
-        assert_eq!(unsupported(sniff(Some("nef"), &tiff)).0, "camera RAW");
-        let err = sniff(Some("cr2"), &tiff).expect_err("unsupported");
-        assert!(
-            err.to_string()
-                .starts_with("camera RAW files are not supported yet (convert to JPEG")
+        for ext in RAW_EXTENSIONS {
+            assert_eq!(sniff(Some(ext), &tiff).ok(), Some(Format::Raw), "{ext}");
+            assert_eq!(
+                sniff(Some(ext), b"\x00\x01odd bytes rawler will judge").ok(),
+                Some(Format::Raw)
+            );
+        }
+        let jpeg = encode_jpeg_q(&gradient(8, 8), 80);
+        assert_eq!(sniff(Some("nef"), &jpeg).ok(), Some(Format::Jpeg));
+        assert_eq!(
+            found(sniff(Some("cr2"), b"hello, not a raw")),
+            "look like text"
         );
     }
 
