@@ -157,6 +157,26 @@ mod tests {
     }
 
     #[test]
+    fn photos_are_viewed_as_they_are_or_as_a_jpeg_of_them() {
+        let (_tmp, front) = front();
+        let png = id_of(&front, "0001.png");
+        let (bytes, mime) = get(&front, &format!("trove://localhost/items/{png}/view")).unwrap();
+        assert_eq!(mime, "image/png");
+        assert_eq!(
+            bytes,
+            std::fs::read(Path::new(FIXTURES).join("synthetic/heldout/0001.png")).unwrap()
+        );
+        let heic = id_of(&front, "IMG_0001.heic");
+        let (bytes, mime) = get(&front, &format!("trove://localhost/items/{heic}/view")).unwrap();
+        assert_eq!(
+            (&bytes[..2], mime.as_str()),
+            (&[0xff, 0xd8][..], "image/jpeg")
+        );
+        let err = get(&front, "trove://localhost/items/999999/view").unwrap_err();
+        assert!(matches!(err, FrontError::NotFound(_)), "{err}");
+    }
+
+    #[test]
     fn nothing_outside_the_library_folders_is_reachable() {
         let (tmp, front) = front();
         for uri in [

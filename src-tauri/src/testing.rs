@@ -17,6 +17,17 @@ pub fn front() -> (tempfile::TempDir, Front) {
     for name in ["0001.png", "0002.png"] {
         std::fs::copy(heldout.join(name), files.join(name)).unwrap();
     }
+    // An iPhone photo: a format web views do not show, so `view` renders it.
+    let (w, h) = (64, 48);
+    let rgb: Vec<u8> = (0..w * h).flat_map(|_| [240, 140, 20]).collect();
+    let heic = trove_testkit::heif::encode(
+        w,
+        h,
+        &rgb,
+        trove_testkit::heif::CompressionFormat::Hevc,
+        None,
+    );
+    std::fs::write(files.join("IMG_0001.heic"), heic).unwrap();
     std::fs::write(
         files.join("note.md"),
         "# A note\n\n<script>alert(1)</script>",

@@ -12,7 +12,7 @@ use serde_json::Value;
 use trove_testkit::dng::{self, Dng};
 use trove_testkit::heif::{self, CompressionFormat};
 
-use crate::util::{Dir, KEYWORD_ONLY, photo_paths};
+use crate::util::{Dir, KEYWORD_ONLY, counts, photo_paths};
 
 /// Sample files that must fail, and what their reason must say.
 const SAMPLE_FAILURES: &[(&str, &str)] = &[
@@ -265,9 +265,13 @@ fn heic_and_avif_exports_are_searchable_and_shown() {
     ] {
         dir.write(name, heif::encode(w, h, &rgb, codec, Some(&exif)));
     }
+    // An iPhone Live Photo is the HEIC and a short MOV of the same name: the still is the photo.
+    dir.write("phone/IMG_4242.MOV", b"\0\0\0\x14ftypqt  \0\0\0\0qt  ");
     let mut args = vec!["files"];
     args.extend(KEYWORD_ONLY);
     dir.index(&args);
+    let [files, indexed, _, failed, _, photos, _] = counts(&dir.status());
+    assert_eq!((files, indexed, failed, photos), (2, 2, 0, 2));
     for (name, format) in [
         ("phone/IMG_4242.HEIC", "heic"),
         ("web/sunset-export.avif", "avif"),

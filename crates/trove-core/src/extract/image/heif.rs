@@ -29,7 +29,7 @@ pub(super) fn decode(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Decoded, ExtractError> {
-    let context = HeifContext::read_from_bytes(bytes).map_err(|e| error(format, e))?;
+    let context = HeifContext::read_from_bytes(still(bytes)).map_err(|e| error(format, e))?;
     let handle = context
         .primary_image_handle()
         .map_err(|e| error(format, e))?;
@@ -93,7 +93,7 @@ pub(super) fn decode(
 
 /// The raw EXIF (TIFF structure) of the primary image, if the file has any.
 pub(super) fn exif(bytes: &[u8]) -> Option<Vec<u8>> {
-    let context = HeifContext::read_from_bytes(bytes).ok()?;
+    let context = HeifContext::read_from_bytes(still(bytes)).ok()?;
     let handle = context.primary_image_handle().ok()?;
     let mut ids = [0; 1];
     if handle.metadata_block_ids(&mut ids, b"Exif") == 0 {
@@ -103,6 +103,35 @@ pub(super) fn exif(bytes: &[u8]) -> Option<Vec<u8>> {
     // ISO/IEC 23008-12 A.2.1: a 32-bit offset from the end of itself to the TIFF header.
     let offset = u32::from_be_bytes(block.get(..4)?.try_into().ok()?) as usize;
     block.get(4usize.checked_add(offset)?..).map(<[u8]>::to_vec)
+}
+
+/// The file up to a second top-level `ftyp` box: a motion photo whose video (a whole MP4) was
+/// appended after the image, which libheif would otherwise read as the file's type and refuse.
+/// (Android's own layout wraps the video in an `mpvd` box, which libheif skips by itself.)
+fn still(bytes: &[u8]) -> &[u8] {
+    let mut at = 0usize;
+    let mut first = true;
+    while let Some(header) = bytes.get(at..at + 8) {
+        if !first && &header[4..8] == b"ftyp" {
+            return &bytes[..at];
+        }
+        first = false;
+        let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
+            // The box runs to the end of the file.
+            0 => return bytes,
+            1 => match bytes.get(at + 8..at + 16) {
+                Some(large) => u64::from_be_bytes(large.try_into().unwrap_or_default()),
+                None => return bytes,
+            },
+            n => u64::from(n),
+        };
+        match usize::try_from(size).ok().filter(|&n| n >= 8) {
+            Some(n) => at = at.saturating_add(n),
+            // A nonsense size: leave judging the file to libheif.
+            None => return bytes,
+        }
+    }
+    bytes
 }
 
 /// How the file says its colours are encoded: an ICC profile wins over `nclx` (the order
@@ -275,6 +304,28 @@ mod tests {
                 assert!((m.latitude.expect("lat") - -33.8568).abs() < 1e-4);
             }
         }
+    }
+
+    #[test]
+    fn a_motion_photos_appended_video_is_left_alone() {
+        // Motion photos carry their video after the image: an MP4 appended as it is, or (in
+        // Android's layout for HEIC) wrapped in an `mpvd` box.
+        let video = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08mdat";
+        let heic = encode_heif(&quadrants(64, 48), CompressionFormat::Hevc, None);
+        let mut mpvd = (8 + video.len() as u32).to_be_bytes().to_vec();
+        mpvd.extend_from_slice(b"mpvd");
+        mpvd.extend_from_slice(video);
+        for (tail, read) in [(&video[..], heic.len()), (&mpvd, heic.len() + mpvd.len())] {
+            let bytes = [&heic[..], tail].concat();
+            assert_eq!(still(&bytes).len(), read);
+            let photo = extract(Path::new("MOTION.heic"), &bytes, &Limits::default()).unwrap();
+            assert_eq!((photo.format, photo.width, photo.height), ("heic", 64, 48));
+        }
+        let mut jpeg = encode_jpeg_q(&quadrants(64, 48), 90);
+        jpeg.extend_from_slice(video);
+        let photo = extract(Path::new("MVIMG_0001.jpg"), &jpeg, &Limits::default()).unwrap();
+        assert_eq!((photo.format, photo.width, photo.height), ("jpeg", 64, 48));
+        assert_close(thumb(&photo).get_pixel(10, 10).0, RED);
     }
 
     #[test]
