@@ -368,6 +368,64 @@ fn a_folder_of_dngs_is_searchable_and_the_right_way_up() {
     assert_eq!(found.len(), 3, "{found:?}");
 }
 
+#[test]
+fn a_raw_and_the_jpeg_of_the_same_shot_are_one_photo() {
+    let dir = Dir::new();
+    let (w, h) = (48u32, 32u32);
+    let scene: Vec<u8> = (0..w * h).flat_map(|_| [200, 120, 40]).collect();
+    let raw = |taken| {
+        dng::write(&Dng {
+            width: w,
+            height: h,
+            scene: scene.clone(),
+            preview: None,
+            orientation: 1,
+            make: "Trove",
+            model: "Pair Camera",
+            taken,
+        })
+    };
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    RgbImage::from_raw(w, h, scene.clone())
+        .unwrap()
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    // One shot saved as RAW+JPEG, one as RAW only, and a JPEG whose name only begins alike.
+    dir.write("card/DSC_0100.DNG", raw("2025:08:02 18:30:00"));
+    dir.write("card/DSC_0100.JPG", jpeg.get_ref());
+    dir.write("card/DSC_0101.DNG", raw("2025:08:02 18:31:00"));
+    dir.write("card/DSC_0101-edit.jpg", jpeg.get_ref());
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+
+    let results = dir.search("DSC_0100");
+    let photos = results["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 1, "{results:#}");
+    assert_eq!(photos[0]["path"], dir.shown("card/DSC_0100.JPG"));
+    assert_eq!(photos[0]["raw"], dir.shown("card/DSC_0100.DNG"));
+    // Found by what only the RAW says (its camera): still shown as the JPEG.
+    let results = dir.search("Pair Camera");
+    let shown: Vec<(&str, Option<&str>)> = results["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["raw"].as_str()))
+        .collect();
+    let raw_0100 = dir.shown("card/DSC_0100.DNG");
+    assert_eq!(
+        shown,
+        [
+            ("DSC_0100.JPG", Some(raw_0100.as_str())),
+            ("DSC_0101.DNG", None)
+        ],
+        "{results:#}"
+    );
+    // In text, the RAW is named under its JPEG.
+    let text = dir.trove(&["search", "DSC_0100"]).stdout();
+    assert!(text.contains("RAW beside it: "), "{text}");
+}
+
 /// A minimal little-endian EXIF (TIFF) block with Make and Model.
 fn exif_block() -> Vec<u8> {
     let entries: [(u16, &[u8]); 2] = [(0x010F, b"Panasonic\0"), (0x0110, b"Lumix DMC-GX7\0")];

@@ -519,6 +519,9 @@ pub fn search(r: &SearchResults, color: bool) -> String {
             if let Some(c) = &p.camera {
                 facts.push(c.clone());
             }
+            if let Some(raw) = &p.raw {
+                facts.push(format!("RAW beside it: {raw}"));
+            }
             let weak = if p.below_cutoff { "  (weak match)" } else { "" };
             out.line(format_args!(
                 "{:>3}. {}  [id {}]{weak}",

@@ -17,10 +17,12 @@ pub mod query;
 pub mod snippet;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use rusqlite::Connection;
 
 use crate::error::Result;
+use crate::extract::image::RAW_EXTENSIONS;
 use crate::index::{Hit, VectorIndex};
 use crate::store::{find, read};
 use crate::types::{
@@ -325,7 +327,46 @@ fn photo_group(
         hit.why = why;
         hits.push(hit);
     }
-    Ok((hits, hidden))
+    Ok((pair_raws(conn, scope, hits)?, hidden))
+}
+
+/// A camera saving RAW+JPEG writes two files of one shot; they are one photo in the results:
+/// the JPEG (the camera's rendering, as the photographer saw it) with the RAW noted on it, at
+/// the better of the two ranks.
+fn pair_raws(conn: &Connection, scope: &Scope, hits: Vec<PhotoHit>) -> Result<Vec<PhotoHit>> {
+    let is_raw = |path: &str| {
+        Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| RAW_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    };
+    let is_companion = |ext: &str| matches!(ext, "jpg" | "jpeg" | "jpe" | "heic" | "heif" | "hif");
+    let mut out: Vec<PhotoHit> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        if !is_raw(&hit.path) {
+            // Already shown in its RAW's place, higher up.
+            if !out.iter().any(|h| h.id == hit.id) {
+                out.push(hit);
+            }
+            continue;
+        }
+        let companion = find::raw_companion(conn, Path::new(&hit.path), is_companion)?
+            .filter(|(file, _)| scope.allows_file(*file));
+        let Some((file, content)) = companion else {
+            out.push(hit);
+            continue;
+        };
+        if let Some(shown) = out.iter_mut().find(|h| h.id == file) {
+            shown.raw.get_or_insert(hit.path);
+            continue;
+        }
+        let mut shown = photo_hit(conn, file, content, hit.score, hit.matched)?;
+        shown.why = hit.why;
+        shown.below_cutoff = hit.below_cutoff;
+        shown.raw = Some(hit.path);
+        out.push(shown);
+    }
+    Ok(out)
 }
 
 fn note_group(
@@ -426,5 +467,6 @@ pub(crate) fn photo_hit(
         why: Why::default(),
         below_cutoff: false,
         copies: read::copies(conn, file_id, content_id)?,
+        raw: None,
     })
 }

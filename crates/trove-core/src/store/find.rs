@@ -3,10 +3,11 @@
 //! SQL is here, with the rest of the schema's.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::rc::Rc;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, ToSql, params};
 
 use crate::error::Result;
 use crate::paths;
@@ -228,6 +229,48 @@ pub fn indexed_files(conn: &Connection, content: i64) -> Result<Vec<(i64, String
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The indexed photo saved beside a camera RAW file from the same shot: in the same folder, with
+/// the same name before the extension ("DSC_0001.NEF" and "DSC_0001.JPG"), an extension
+/// `is_companion` accepts. Returns its file and content.
+pub fn raw_companion(
+    conn: &Connection,
+    raw: &Path,
+    is_companion: impl Fn(&str) -> bool,
+) -> Result<Option<(i64, i64)>> {
+    let (Some(dir), Some(stem)) = (raw.parent(), raw.file_stem()) else {
+        return Ok(None);
+    };
+    // Paths sort byte-wise: every "DIR/STEM.*" lies between "DIR/STEM." and "DIR/STEM/".
+    let mut low = paths::to_bytes(&dir.join(stem));
+    low.push(b'.');
+    let mut high = low.clone();
+    *high.last_mut().expect("not empty") = b'.' + 1;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, content_id, path FROM files
+         WHERE path >= ?1 AND path < ?2 AND state = 'indexed' AND kind = 'photo'
+         ORDER BY path",
+    )?;
+    let rows = stmt.query_map(params![low, high], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (file, content, path) = row?;
+        let ext = path[low.len()..].to_vec();
+        // Only "STEM.EXT": "STEM.v2.jpg" is another picture.
+        if let Ok(ext) = String::from_utf8(ext)
+            && !ext.contains(['.', '/'])
+            && is_companion(&ext.to_ascii_lowercase())
+        {
+            return Ok(Some((file, content)));
+        }
+    }
+    Ok(None)
 }
 
 /// A file's path as shown.

@@ -192,6 +192,11 @@ pub struct PhotoHit {
     pub below_cutoff: bool,
     /// Other paths with identical bytes (shown once).
     pub copies: Vec<String>,
+    /// The camera RAW file of the same shot (same folder and name, a RAW extension), shown as
+    /// this photo rather than as a second one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

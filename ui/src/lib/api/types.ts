@@ -156,7 +156,12 @@ below_cutoff: boolean,
 /**
  * Other paths with identical bytes (shown once).
  */
-copies: Array<string>, };
+copies: Array<string>, 
+/**
+ * The camera RAW file of the same shot (same folder and name, a RAW extension), shown as
+ * this photo rather than as a second one.
+ */
+raw?: string, };
 
 export type NoteHit = { id: number, path: string, title: string, 
 /**
