@@ -137,9 +137,8 @@ fn still(bytes: &[u8]) -> &[u8] {
 /// How the file says its colours are encoded: an ICC profile wins over `nclx` (the order
 /// libheif's own converters use); the bitstream's colour description comes with the image.
 fn encoding_of(handle: &ImageHandle, image: &libheif_rs::Image) -> Encoding {
-    if let Some(icc) = handle.color_profile_raw().filter(|p| !p.data.is_empty())
-        && icc.data.len() > 128
-    {
+    // (An ICC profile is at least its 128-byte header; phones have written empty ones.)
+    if let Some(icc) = handle.color_profile_raw().filter(|p| p.data.len() > 128) {
         return Encoding::Icc(icc.data);
     }
     match handle

@@ -8,7 +8,7 @@
 //! 12 megapixels. Either way the pixels are stored as the sensor lies, so the RAW's EXIF
 //! orientation is applied afterwards, as for a JPEG.
 
-use ::image::{DynamicImage, RgbImage};
+use ::image::DynamicImage;
 use rawler::decoders::{Decoder, RawDecodeParams, RawMetadata};
 use rawler::imgop::develop::RawDevelop;
 use rawler::rawsource::RawSource;
@@ -43,34 +43,40 @@ pub(super) fn decode(
     if let Some((w, h)) = crop {
         check_pixels(Format::Raw, w, h, limits)?;
     }
-    let renderings = [
-        decoder.preview_image(&source, &params),
-        decoder.full_image(&source, &params),
-    ];
-    let mut largest: Option<RgbImage> = None;
-    for image in renderings.into_iter().filter_map(|r| r.ok().flatten()) {
-        let rgb = flatten_onto_white(image);
-        let (w, h) = rgb.dimensions();
-        let shaped = crop.is_none_or(|(cw, ch)| same_shape((w, h), (cw, ch)));
-        if shaped && satisfies(target, w, h) {
+    // The smaller preview first: the full-size rendering is decoded only when it is needed.
+    let mut largest: Option<DynamicImage> = None;
+    for full in [false, true] {
+        let rendering = if full {
+            decoder.full_image(&source, &params)
+        } else {
+            decoder.preview_image(&source, &params)
+        };
+        let Some(image) = rendering.ok().flatten() else {
+            continue;
+        };
+        let (w, h) = (image.width(), image.height());
+        if !crop.is_none_or(|(cw, ch)| same_shape((w, h), (cw, ch))) {
+            continue;
+        }
+        if satisfies(target, w, h) {
             let (full_width, full_height) = crop.unwrap_or((w, h));
             return Ok(Decoded {
-                rgb,
+                rgb: flatten_onto_white(image),
                 full_width,
                 full_height,
             });
         }
-        if shaped && largest.as_ref().is_none_or(|l| l.width() < w) {
-            largest = Some(rgb);
+        if largest.as_ref().is_none_or(|l| l.width() < w) {
+            largest = Some(image);
         }
     }
     match (sensor, largest) {
         (Ok(sensor), _) => develop(decoder.as_ref(), &source, &params, &sensor, limits),
         // Without the sensor's profile, the camera's own rendering is the best there is.
-        (Err(_), Some(rgb)) => Ok(Decoded {
-            full_width: rgb.width(),
-            full_height: rgb.height(),
-            rgb,
+        (Err(_), Some(image)) => Ok(Decoded {
+            full_width: image.width(),
+            full_height: image.height(),
+            rgb: flatten_onto_white(image),
         }),
         (Err(e), None) => Err(error(e)),
     }
@@ -175,6 +181,7 @@ fn error(e: RawlerError) -> ExtractError {
 mod tests {
     use std::path::Path;
 
+    use ::image::RgbImage;
     use trove_testkit::dng::{self, Dng};
 
     use super::super::testutil::*;
