@@ -9,7 +9,7 @@
 //! above a knee, so skies keep their gradient instead of clipping to white.
 
 use moxcms::{
-    CicpColorPrimaries, CicpProfile, ColorProfile, Layout, MatrixCoefficients,
+    CicpColorPrimaries, CicpProfile, ColorProfile, DataColorSpace, Layout, MatrixCoefficients,
     TransferCharacteristics, TransformOptions,
 };
 
@@ -79,7 +79,9 @@ pub(super) fn to_srgb(rgb: &mut [u8], encoding: &Encoding) {
     let source = match encoding {
         Encoding::Srgb => return,
         Encoding::Icc(icc) => match ColorProfile::new_from_slice(icc) {
-            Ok(profile) if is_srgb(&profile) => return,
+            Ok(profile) if profile.color_space != DataColorSpace::Rgb || is_srgb(&profile) => {
+                return;
+            }
             Ok(profile) => profile,
             Err(e) => {
                 tracing::debug!("ICC profile ignored: {e}");
@@ -298,6 +300,35 @@ mod tests {
         let mut px = [10u8, 200, 30];
         to_srgb(&mut px, &Encoding::Icc(b"not an icc profile".to_vec()));
         assert_eq!(px, [10, 200, 30]);
+        let srgb = ColorProfile::new_srgb().encode().unwrap();
+        to_srgb(&mut px, &Encoding::Icc(srgb));
+        assert_eq!(px, [10, 200, 30]);
+    }
+
+    #[test]
+    fn a_display_p3_jpeg_is_converted_to_srgb() {
+        use super::super::testutil::*;
+        use std::path::Path;
+        // A muted P3 red: as sRGB numbers it must come out more saturated.
+        let image = ::image::RgbImage::from_pixel(64, 48, ::image::Rgb([200, 100, 100]));
+        let p3 = ColorProfile::new_display_p3().encode().unwrap();
+        let jpeg = with_icc(&encode_jpeg_q(&image, 95), &p3);
+        let limits = crate::extract::Limits::default();
+        let photo = super::super::extract(Path::new("IMG_0001.JPG"), &jpeg, &limits).unwrap();
+        let thumb = ::image::load_from_memory(&photo.thumbnail)
+            .unwrap()
+            .to_rgb8();
+        let px = thumb.get_pixel(32, 24).0;
+        assert!(px[0] > 210 && px[1] < 95, "{px:?}");
+        // Without the profile, the same bytes are taken as sRGB, unchanged.
+        let plain =
+            super::super::extract(Path::new("a.jpg"), &encode_jpeg_q(&image, 95), &limits).unwrap();
+        let px = ::image::load_from_memory(&plain.thumbnail)
+            .unwrap()
+            .to_rgb8()
+            .get_pixel(32, 24)
+            .0;
+        assert!(px[0].abs_diff(200) < 6 && px[1].abs_diff(100) < 6, "{px:?}");
     }
 
     #[test]

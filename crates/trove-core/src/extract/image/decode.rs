@@ -159,6 +159,14 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded,
             "the decoder returned fewer pixels than the header declares",
         )
     })?;
+    // iPhones' JPEGs ("Most Compatible") are Display P3, as their HEICs are. (A CMYK or grey
+    // profile describes other pixels than these; `to_srgb` leaves them alone.)
+    let mut rgb = rgb;
+    if info.pixel_format == PixelFormat::RGB24
+        && let Some(icc) = decoder.icc_profile()
+    {
+        super::colour::to_srgb(&mut rgb, &super::colour::Encoding::Icc(icc));
+    }
     Ok(Decoded {
         rgb,
         full_width: u32::from(w),

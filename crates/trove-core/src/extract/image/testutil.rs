@@ -192,14 +192,25 @@ pub fn exif_tiff(fields: &[Field]) -> Vec<u8> {
 
 /// Inserts an APP1 segment with `payload` right after the JPEG's SOI marker.
 pub fn splice_app1(jpeg: &[u8], payload: &[u8]) -> Vec<u8> {
+    splice_app(jpeg, 0xE1, payload)
+}
+
+/// Inserts an APPn segment (`marker` 0xE0 + n) with `payload` right after the SOI marker.
+pub fn splice_app(jpeg: &[u8], marker: u8, payload: &[u8]) -> Vec<u8> {
     assert_eq!(&jpeg[..2], b"\xFF\xD8");
-    let len = u16::try_from(payload.len() + 2).expect("APP1 fits");
+    let len = u16::try_from(payload.len() + 2).expect("the segment fits");
     let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&[0xFF, marker]);
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(payload);
     out.extend_from_slice(&jpeg[2..]);
     out
+}
+
+/// `jpeg` with an ICC profile, in one APP2 segment as the ICC specification lays it out.
+pub fn with_icc(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
+    let payload = [&b"ICC_PROFILE\0\x01\x01"[..], icc].concat();
+    splice_app(jpeg, 0xE2, &payload)
 }
 
 pub fn with_exif(jpeg: &[u8], fields: &[Field]) -> Vec<u8> {
