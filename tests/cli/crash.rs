@@ -47,7 +47,7 @@ fn note_bytes(n: usize) -> String {
     text
 }
 
-/// ~300 files: notes with one unique word each, small photos (PNG and JPEG, all distinct), and
+/// ~300 files: notes with one unique word each, small photos (PNG, JPEG and HEIC, all distinct), and
 /// a few exact copies of notes in another folder.
 fn corpus(dir: &Dir) -> Written {
     let mut model = Written::new();
@@ -57,7 +57,22 @@ fn corpus(dir: &Dir) -> Written {
         model.insert(rel, Some(i));
     }
     for i in 0..PHOTOS {
-        let rel = if i % 2 == 0 {
+        let rel = if i % 6 == 5 {
+            // Every sixth an iPhone's HEIC, decoded by libheif in the same workers.
+            let rel = format!("photos/img-{i:03}.heic");
+            let rgb: Vec<u8> = (0..16 * 12)
+                .flat_map(|_| [(i * 5) as u8, 80, 200])
+                .collect();
+            let heic = trove_testkit::heif::encode(
+                16,
+                12,
+                &rgb,
+                trove_testkit::heif::CompressionFormat::Hevc,
+                None,
+            );
+            dir.write(&rel, heic);
+            rel
+        } else if i % 2 == 0 {
             let rel = format!("photos/img-{i:03}.png");
             dir.write(&rel, make::png(16 + i as u32, 12, i as u64));
             rel

@@ -482,3 +482,63 @@ fn a_drive_unmounted_while_its_files_are_indexed_keeps_them_as_missing() {
     assert_eq!(rows.len(), 300, "no file of the drive was deleted");
     assert!(rows.iter().all(|r| r.state == "missing"), "{rows:?}");
 }
+
+#[test]
+fn heic_avif_and_raw_photos_follow_the_disk_as_jpegs_do() {
+    use trove_testkit::dng::{self, Dng};
+    use trove_testkit::heif::{self, CompressionFormat};
+    let dir = Dir::new();
+    std::fs::create_dir_all(dir.path("phone")).unwrap();
+    let w = watched(&dir, &["files"]);
+    let before = w.settle("the first index", || in_step(&dir));
+
+    let (width, height) = (64u32, 48u32);
+    let rgb: Vec<u8> = (0..width * height)
+        .flat_map(|i| [(i % 251) as u8, 90, 160])
+        .collect();
+    dir.write(
+        "phone/IMG_0001.HEIC",
+        heif::encode(width, height, &rgb, CompressionFormat::Hevc, None),
+    );
+    dir.write(
+        "phone/export.avif",
+        heif::encode(width, height, &rgb, CompressionFormat::Av1, None),
+    );
+    let raw = Dng {
+        width,
+        height,
+        scene: rgb.clone(),
+        preview: None,
+        orientation: 1,
+        make: "Trove",
+        model: "Watch Camera",
+        taken: "2025:01:02 03:04:05",
+    };
+    dir.write("camera/DSC_0001.DNG", dng::write(&raw));
+    let after = w.settle("three new photos", || in_step(&dir));
+    for (rel, format) in [
+        ("phone/IMG_0001.HEIC", "heic"),
+        ("phone/export.avif", "avif"),
+        ("camera/DSC_0001.DNG", "raw"),
+    ] {
+        let shown = dir.show(dir.path(rel));
+        assert_eq!(shown["photo"]["format"], format, "{shown:#}");
+    }
+    // Each was decoded for the model too: three new vectors.
+    assert_eq!(
+        total(&after, "vectors"),
+        total(&before, "vectors") + 3,
+        "{after}"
+    );
+
+    let id = id_of(&dir, "phone/IMG_0001.HEIC");
+    dir.rename("phone/IMG_0001.HEIC", "phone/IMG_0001 (kept).HEIC");
+    dir.remove("camera/DSC_0001.DNG");
+    let last = w.settle("a renamed HEIC and a deleted DNG", || in_step(&dir));
+    assert_eq!(id_of(&dir, "phone/IMG_0001 (kept).HEIC"), id);
+    assert_eq!(
+        total(&last, "extracted"),
+        total(&after, "extracted"),
+        "a rename made new work"
+    );
+}
