@@ -39,6 +39,9 @@ pub(super) struct Decoded {
     /// Full-size stored dimensions.
     pub full_width: u32,
     pub full_height: u32,
+    /// The metadata, where the decoder is what reads it (camera RAW: rawler parses the file
+    /// once for both); `None` where [`super::meta::read`] does.
+    pub meta: Option<super::meta::PhotoMeta>,
 }
 
 pub(super) const TRUNCATED: &str = "the file is truncated (it ends before the image data does)";
@@ -171,6 +174,7 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded,
         rgb,
         full_width: u32::from(w),
         full_height: u32::from(h),
+        meta: None,
     })
 }
 
@@ -207,6 +211,7 @@ fn decode_other(
         rgb: flatten_onto_white(image),
         full_width: w,
         full_height: h,
+        meta: None,
     })
 }
 

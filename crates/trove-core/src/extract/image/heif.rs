@@ -88,6 +88,7 @@ pub(super) fn decode(
         full_width: rgb.width(),
         full_height: rgb.height(),
         rgb,
+        meta: None,
     })
 }
 

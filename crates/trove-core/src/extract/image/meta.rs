@@ -64,12 +64,8 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> PhotoMeta {
     let parsed = match format {
         // GIF and BMP carry no EXIF.
         Format::Gif | Format::Bmp => return PhotoMeta::default(),
-        Format::Raw => {
-            return guard(format, || Ok(super::raw::metadata(bytes)))
-                .ok()
-                .flatten()
-                .map_or_else(PhotoMeta::default, |m| from_raw(&m));
-        }
+        // rawler reads a RAW's metadata while decoding it (see `Decoded::meta`).
+        Format::Raw => return PhotoMeta::default(),
         Format::Heic | Format::Avif => match super::heif::exif(bytes) {
             Some(raw) => guard(format, || Ok(exif::Reader::new().read_raw(raw))),
             None => return PhotoMeta::default(),
@@ -116,7 +112,7 @@ fn from_exif(exif: &Exif) -> PhotoMeta {
 
 /// A camera RAW's metadata, as rawler reads it from the maker's own layout (CR3 and RAF are
 /// not TIFF, so kamadak-exif cannot read them).
-fn from_raw(raw: &rawler::decoders::RawMetadata) -> PhotoMeta {
+pub(super) fn from_raw(raw: &rawler::decoders::RawMetadata) -> PhotoMeta {
     let exif = &raw.exif;
     let text = |s: &Option<String>| s.as_deref().and_then(|s| clean(s.as_bytes()));
     let taken_at = [

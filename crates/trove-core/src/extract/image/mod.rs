@@ -116,7 +116,6 @@ pub fn extract_for(
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let format = sniff::sniff(ext.as_deref(), bytes)?;
-    let meta = meta::read(format, bytes);
     let size = limits.thumbnail_size.max(1);
     let target = match model {
         Some(rules) => Target::Both {
@@ -125,7 +124,11 @@ pub fn extract_for(
         },
         None => Target::LongSide(size),
     };
-    let decoded = decode::decode_pixels(format, bytes, limits, target)?;
+    let mut decoded = decode::decode_pixels(format, bytes, limits, target)?;
+    let meta = decoded
+        .meta
+        .take()
+        .unwrap_or_else(|| meta::read(format, bytes));
     let image = decode::orient(decoded.rgb, meta.orientation);
     let (width, height) = displayed_dims(decoded.full_width, decoded.full_height, meta.orientation);
     let thumb = resize_to_fit(&image, (width, height), size);
@@ -159,8 +162,13 @@ pub fn decode(
         return Err(ExtractError::Empty);
     }
     let format = sniff::sniff(None, bytes)?;
-    let orientation = meta::read(format, bytes).orientation;
-    let decoded = decode::decode_pixels(format, bytes, limits, Target::ShortSide(min_short_side))?;
+    let mut decoded =
+        decode::decode_pixels(format, bytes, limits, Target::ShortSide(min_short_side))?;
+    let orientation = decoded
+        .meta
+        .take()
+        .unwrap_or_else(|| meta::read(format, bytes))
+        .orientation;
     let (width, height) = displayed_dims(decoded.full_width, decoded.full_height, orientation);
     Ok(DecodedImage {
         rgb: decode::orient(decoded.rgb, orientation),

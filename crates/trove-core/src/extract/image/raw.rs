@@ -8,13 +8,14 @@
 //! 12 megapixels. Either way the pixels are stored as the sensor lies, so the RAW's EXIF
 //! orientation is applied afterwards, as for a JPEG.
 
-use ::image::DynamicImage;
-use rawler::decoders::{Decoder, RawDecodeParams, RawMetadata};
+use ::image::{DynamicImage, RgbImage};
+use rawler::decoders::{Decoder, RawDecodeParams};
 use rawler::imgop::develop::RawDevelop;
 use rawler::rawsource::RawSource;
 use rawler::{RawImage, RawlerError};
 
-use super::decode::{Decoded, Target, check_pixels, corrupt, flatten_onto_white};
+use super::decode::{Decoded, Target, check_pixels, corrupt, flatten_onto_white, guard};
+use super::meta::PhotoMeta;
 use super::sniff::Format;
 use crate::extract::{ExtractError, Limits};
 
@@ -27,7 +28,7 @@ const SAME_SHAPE: f64 = 0.02;
 const DEVELOP_BYTES_PER_PIXEL: u64 = 2 * 2 + 2 * 12 + 6 + 3;
 
 /// A camera RAW's pixels as stored (orientation not applied), at least `target` in size when
-/// the file allows.
+/// the file allows, and its metadata: rawler copies and parses the file, so it is opened once.
 pub(super) fn decode(
     bytes: &[u8],
     limits: &Limits,
@@ -36,6 +37,7 @@ pub(super) fn decode(
     let source = RawSource::new_from_slice(bytes);
     let decoder = rawler::get_decoder(&source).map_err(error)?;
     let params = RawDecodeParams::default();
+    let meta = Some(metadata(decoder.as_ref(), &source, &params));
     // The sensor's size, read without decoding its data. A camera rawler has no profile for
     // still has its rendering to show, so this may fail without failing the photo.
     let sensor = decoder.raw_image(&source, &params, true);
@@ -64,32 +66,38 @@ pub(super) fn decode(
                 rgb: flatten_onto_white(image),
                 full_width,
                 full_height,
+                meta,
             });
         }
         if largest.as_ref().is_none_or(|l| l.width() < w) {
             largest = Some(image);
         }
     }
-    match (sensor, largest) {
-        (Ok(sensor), _) => develop(decoder.as_ref(), &source, &params, &sensor, limits),
+    let rgb = match (sensor, largest) {
+        (Ok(sensor), _) => develop(decoder.as_ref(), &source, &params, &sensor, limits)?,
         // Without the sensor's profile, the camera's own rendering is the best there is.
-        (Err(_), Some(image)) => Ok(Decoded {
-            full_width: image.width(),
-            full_height: image.height(),
-            rgb: flatten_onto_white(image),
-        }),
-        (Err(e), None) => Err(error(e)),
-    }
+        (Err(_), Some(image)) => flatten_onto_white(image),
+        (Err(e), None) => return Err(error(e)),
+    };
+    Ok(Decoded {
+        full_width: rgb.width(),
+        full_height: rgb.height(),
+        rgb,
+        meta,
+    })
 }
 
-/// What the RAW says of itself (EXIF, the camera's clean names), for [`super::meta`].
-pub(super) fn metadata(bytes: &[u8]) -> Option<RawMetadata> {
-    let source = RawSource::new_from_slice(bytes);
-    let decoder = rawler::get_decoder(&source).ok()?;
-    decoder
-        .raw_metadata(&source, &RawDecodeParams::default())
-        .inspect_err(|e| tracing::debug!("RAW metadata ignored: {e}"))
-        .ok()
+/// What the RAW says of itself (EXIF, the camera's clean names). Best effort, as all metadata:
+/// a maker's block rawler cannot read (or panics on) leaves the photo without it.
+fn metadata(decoder: &dyn Decoder, source: &RawSource, params: &RawDecodeParams) -> PhotoMeta {
+    guard(Format::Raw, || {
+        decoder.raw_metadata(source, params).map_err(error)
+    })
+    .map(|raw| super::meta::from_raw(&raw))
+    .unwrap_or_else(|e| {
+        tracing::debug!("RAW metadata ignored: {e}");
+        PhotoMeta::default()
+    })
 }
 
 fn develop(
@@ -98,7 +106,7 @@ fn develop(
     params: &RawDecodeParams,
     sensor: &RawImage,
     limits: &Limits,
-) -> Result<Decoded, ExtractError> {
+) -> Result<RgbImage, ExtractError> {
     let (w, h) = (sensor.width as u64, sensor.height as u64);
     if w * h * DEVELOP_BYTES_PER_PIXEL > limits.max_decode_bytes {
         return Err(ExtractError::TooLarge(format!(
@@ -112,14 +120,9 @@ fn develop(
         .map_err(error)?
         .to_dynamic_image()
         .ok_or_else(|| corrupt(Format::Raw, "the sensor data could not be developed"))?;
-    let rgb = match developed {
+    Ok(match developed {
         DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.into_rgb8(),
-    };
-    Ok(Decoded {
-        full_width: rgb.width(),
-        full_height: rgb.height(),
-        rgb,
     })
 }
 
@@ -181,7 +184,6 @@ fn error(e: RawlerError) -> ExtractError {
 mod tests {
     use std::path::Path;
 
-    use ::image::RgbImage;
     use trove_testkit::dng::{self, Dng};
 
     use super::super::testutil::*;
