@@ -274,12 +274,6 @@ mod tests {
     use super::super::{decode as decode_image, extract};
     use super::*;
 
-    fn thumb(photo: &super::super::Photo) -> RgbImage {
-        ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8()
-    }
-
     #[test]
     fn heic_and_avif_are_decoded_with_their_exif() {
         let exif = exif_tiff(&full_exif(1));
@@ -293,11 +287,7 @@ mod tests {
                 let photo = extract(Path::new(name), &bytes, &Limits::default()).expect(name);
                 assert_eq!(photo.format, id);
                 assert_eq!((photo.width, photo.height), (96, 64));
-                let t = thumb(&photo);
-                assert_close(t.get_pixel(10, 10).0, RED);
-                assert_close(t.get_pixel(85, 10).0, GREEN);
-                assert_close(t.get_pixel(10, 53).0, BLUE);
-                assert_close(t.get_pixel(85, 53).0, WHITE);
+                assert_quadrants(&thumbnail_of(&photo));
                 let m = &photo.meta;
                 assert_eq!(m.taken_at.as_deref(), Some("2019-07-12T14:03:22+02:00"));
                 assert_eq!(m.camera().as_deref(), Some("Canon EOS 5D"));
@@ -325,7 +315,7 @@ mod tests {
         jpeg.extend_from_slice(video);
         let photo = extract(Path::new("MVIMG_0001.jpg"), &jpeg, &Limits::default()).unwrap();
         assert_eq!((photo.format, photo.width, photo.height), ("jpeg", 64, 48));
-        assert_close(thumb(&photo).get_pixel(10, 10).0, RED);
+        assert_close(thumbnail_of(&photo).get_pixel(10, 10).0, RED);
     }
 
     #[test]
@@ -340,7 +330,7 @@ mod tests {
         let photo = extract(Path::new("IMG_0002.HEIC"), &bytes, &Limits::default()).unwrap();
         assert_eq!(photo.meta.orientation, None);
         assert_eq!((photo.width, photo.height), (80, 60));
-        let t = thumb(&photo);
+        let t = thumbnail_of(&photo);
         assert_close(t.get_pixel(5, 5).0, RED);
         let decoded = decode_image(&bytes, &Limits::default(), 32).unwrap();
         assert_eq!(decoded.rgb.dimensions(), (80, 60));

@@ -300,14 +300,8 @@ mod tests {
         // A large JPEG goes through DCT scaling and Lanczos; the quadrant colours must survive.
         let jpeg = encode_jpeg_q(&quadrants(1600, 1200), 90);
         let photo = extract(Path::new("q.jpg"), &jpeg, &limits()).expect("indexes");
-        let thumb = ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8();
-        let (w, h) = thumb.dimensions();
-        assert_close(thumb.get_pixel(w / 4, h / 4).0, RED);
-        assert_close(thumb.get_pixel(3 * w / 4, h / 4).0, GREEN);
-        assert_close(thumb.get_pixel(w / 4, 3 * h / 4).0, BLUE);
-        assert_close(thumb.get_pixel(3 * w / 4, 3 * h / 4).0, WHITE);
+        let thumb = thumbnail_of(&photo);
+        assert_quadrants(&thumb);
     }
 
     #[test]
@@ -323,9 +317,7 @@ mod tests {
             ::image::ImageFormat::Png,
         );
         let photo = extract(Path::new("logo.png"), &png, &limits()).expect("indexes");
-        let thumb = ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8();
+        let thumb = thumbnail_of(&photo);
         assert_close(thumb.get_pixel(5, 20).0, RED);
         assert_close(thumb.get_pixel(35, 20).0, WHITE);
     }
@@ -336,9 +328,7 @@ mod tests {
         let photo = extract(Path::new("anim.gif"), &gif, &limits()).expect("indexes");
         assert_eq!(photo.format, "gif");
         assert_eq!((photo.width, photo.height), (30, 20));
-        let thumb = ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8();
+        let thumb = thumbnail_of(&photo);
         assert_close(thumb.get_pixel(15, 10).0, RED);
     }
 
@@ -348,9 +338,7 @@ mod tests {
         let photo = extract(Path::new("scan.tif"), &tiff, &limits()).expect("indexes");
         assert_eq!(photo.format, "tiff");
         assert_eq!((photo.width, photo.height), (24, 16));
-        let thumb = ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8();
+        let thumb = thumbnail_of(&photo);
         assert_close(thumb.get_pixel(12, 8).0, RED);
     }
 
@@ -383,9 +371,7 @@ mod tests {
             "{text}"
         );
 
-        let thumb = ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8();
+        let thumb = thumbnail_of(&photo);
         let (w, h) = thumb.dimensions();
         assert_close(thumb.get_pixel(w - 4, 4).0, RED);
         assert_close(thumb.get_pixel(3, 3).0, GREY);
@@ -406,9 +392,7 @@ mod tests {
                 (expected.width(), expected.height()),
                 "orientation {orientation}"
             );
-            let thumb = ::image::load_from_memory(&photo.thumbnail)
-                .expect("decodes")
-                .to_rgb8();
+            let thumb = thumbnail_of(&photo);
             let expected = expected.to_rgb8();
             let red_at = |img: &RgbImage| {
                 let (w, h) = img.dimensions();

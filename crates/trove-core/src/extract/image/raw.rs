@@ -186,8 +186,8 @@ mod tests {
 
     use trove_testkit::dng::{self, Dng};
 
+    use super::super::extract;
     use super::super::testutil::*;
-    use super::super::{Photo, extract};
     use super::*;
 
     fn dng(scene: &RgbImage, preview: Option<&RgbImage>, orientation: u16) -> Vec<u8> {
@@ -203,12 +203,6 @@ mod tests {
         })
     }
 
-    fn thumb(photo: &Photo) -> RgbImage {
-        ::image::load_from_memory(&photo.thumbnail)
-            .expect("decodes")
-            .to_rgb8()
-    }
-
     #[test]
     fn sensor_data_is_developed_when_there_is_no_rendering_large_enough() {
         // A preview too small to use (it would also be told apart: it is all green).
@@ -217,11 +211,7 @@ mod tests {
         let photo = extract(Path::new("IMG_0001.DNG"), &bytes, &Limits::default()).unwrap();
         assert_eq!(photo.format, "raw");
         assert_eq!((photo.width, photo.height), (64, 48));
-        let t = thumb(&photo);
-        assert_close(t.get_pixel(8, 8).0, RED);
-        assert_close(t.get_pixel(56, 8).0, GREEN);
-        assert_close(t.get_pixel(8, 40).0, BLUE);
-        assert_close(t.get_pixel(56, 40).0, WHITE);
+        assert_quadrants(&thumbnail_of(&photo));
         let m = &photo.meta;
         assert_eq!(m.taken_at.as_deref(), Some("2024-05-17T09:41:07"));
         assert_eq!(m.camera().as_deref(), Some("Trove Test Camera"));
@@ -234,13 +224,13 @@ mod tests {
         let bytes = dng(&grey, Some(&quadrants(400, 300)), 1);
         let photo = extract(Path::new("IMG_0002.dng"), &bytes, &Limits::default()).unwrap();
         assert_eq!((photo.width, photo.height), (64, 48), "the sensor's size");
-        let t = thumb(&photo);
+        let t = thumbnail_of(&photo);
         assert_close(t.get_pixel(5, 5).0, RED);
         assert_close(t.get_pixel(t.width() - 5, t.height() - 5).0, WHITE);
         // A letterboxed rendering is not the same picture: the sensor data is developed.
         let bytes = dng(&grey, Some(&quadrants(400, 200)), 1);
         let photo = extract(Path::new("IMG_0003.dng"), &bytes, &Limits::default()).unwrap();
-        assert_close(thumb(&photo).get_pixel(5, 5).0, GREY);
+        assert_close(thumbnail_of(&photo).get_pixel(5, 5).0, GREY);
     }
 
     #[test]
@@ -251,7 +241,7 @@ mod tests {
         let photo = extract(Path::new("IMG_0004.DNG"), &bytes, &Limits::default()).unwrap();
         assert_eq!(photo.meta.orientation, Some(6));
         assert_eq!((photo.width, photo.height), (48, 64));
-        let t = thumb(&photo);
+        let t = thumbnail_of(&photo);
         assert_close(t.get_pixel(44, 4).0, RED);
         assert_close(t.get_pixel(4, 4).0, GREY);
     }

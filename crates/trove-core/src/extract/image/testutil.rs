@@ -40,6 +40,23 @@ pub fn quadrants(w: u32, h: u32) -> RgbImage {
     })
 }
 
+/// `image` shows [`quadrants`]: each quadrant's centre has its colour.
+#[track_caller]
+pub fn assert_quadrants(image: &RgbImage) {
+    let (w, h) = image.dimensions();
+    assert_close(image.get_pixel(w / 4, h / 4).0, RED);
+    assert_close(image.get_pixel(3 * w / 4, h / 4).0, GREEN);
+    assert_close(image.get_pixel(w / 4, 3 * h / 4).0, BLUE);
+    assert_close(image.get_pixel(3 * w / 4, 3 * h / 4).0, WHITE);
+}
+
+/// An extracted photo's JPEG thumbnail, decoded.
+pub fn thumbnail_of(photo: &super::Photo) -> RgbImage {
+    ::image::load_from_memory(&photo.thumbnail)
+        .expect("the thumbnail decodes")
+        .to_rgb8()
+}
+
 /// Grey with a red block in the top-left corner, to see where rotation puts it.
 pub fn corner_marked(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
