@@ -248,16 +248,7 @@ fn heic_thumbnails_are_the_right_way_up() {
 fn heic_and_avif_exports_are_searchable_and_shown() {
     let dir = Dir::new();
     let (w, h) = (120u32, 80u32);
-    // Left half orange, right half blue: which side is which shows a mirrored decode.
-    let rgb: Vec<u8> = (0..w * h)
-        .flat_map(|i| {
-            if i % w < w / 2 {
-                [240, 140, 20]
-            } else {
-                [20, 60, 220]
-            }
-        })
-        .collect();
+    let rgb = trove_testkit::orange_and_blue_halves(w, h);
     let exif = exif_block();
     for (name, codec) in [
         ("phone/IMG_4242.HEIC", CompressionFormat::Hevc),

@@ -294,17 +294,8 @@ async fn photos_a_browser_cannot_show_are_viewed_as_jpeg() {
     let tmp = tempfile::tempdir().unwrap();
     let files = tmp.path().join("files");
     std::fs::create_dir_all(&files).unwrap();
-    // Left half orange, right half blue.
     let (w, h) = (120u32, 80u32);
-    let rgb: Vec<u8> = (0..w * h)
-        .flat_map(|i| {
-            if i % w < w / 2 {
-                [240, 140, 20]
-            } else {
-                [20, 60, 220]
-            }
-        })
-        .collect();
+    let rgb = trove_testkit::orange_and_blue_halves(w, h);
     let heic = heif::encode(w, h, &rgb, CompressionFormat::Hevc, None);
     std::fs::write(files.join("IMG_0001.HEIC"), &heic).unwrap();
     let png = Path::new(FIXTURES).join("synthetic/heldout");

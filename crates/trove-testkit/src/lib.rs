@@ -19,3 +19,17 @@ pub fn root() -> PathBuf {
 pub fn fixtures() -> PathBuf {
     root().join("tests/fixtures")
 }
+
+/// Packed 8-bit RGB of a `w`×`h` picture, orange on the left half and blue on the right: which
+/// side is which shows a mirrored decode, and both survive lossy codecs.
+pub fn orange_and_blue_halves(w: u32, h: u32) -> Vec<u8> {
+    (0..w * h)
+        .flat_map(|i| {
+            if i % w < w / 2 {
+                [240, 140, 20]
+            } else {
+                [20, 60, 220]
+            }
+        })
+        .collect()
+}
