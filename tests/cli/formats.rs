@@ -437,3 +437,84 @@ fn exif_block() -> Vec<u8> {
     out.extend(data);
     out
 }
+
+/// The unusual-but-valid TIFF, GIF, BMP and JPEG variants of `tests/fixtures/variants` (made
+/// by `make_variants.py`): each shows its test card's four quadrants in the thumbnail, or
+/// fails with the reason its manifest names.
+#[test]
+fn unusual_tiff_gif_bmp_and_jpeg_variants_decode() {
+    let variants = trove_testkit::fixtures().join("variants");
+    let manifest: BTreeMap<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(variants.join("manifest.json")).expect("the manifest"),
+    )
+    .expect("manifest JSON");
+    let dir = Dir::new();
+    for name in manifest.keys() {
+        dir.copy_in(variants.join(name), Path::new("variants").join(name));
+    }
+    let mut args = vec!["files"];
+    args.extend(KEYWORD_ONLY);
+    dir.index(&args);
+    let failed: BTreeMap<String, String> = dir
+        .failed()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+
+    let mut wrong = Vec::new();
+    for (name, expected) in &manifest {
+        let path = dir.shown(format!("variants/{name}"));
+        if let Some(reason) = expected["fails"].as_str() {
+            match failed.get(&path) {
+                Some(got) if got.contains(reason) && !got.contains("corrupt") => {}
+                other => wrong.push(format!(
+                    "{name}: expected a failure naming {reason:?}, got {other:?}"
+                )),
+            }
+            continue;
+        }
+        if let Some(reason) = failed.get(&path) {
+            wrong.push(format!("{name}: failed: {reason}"));
+            continue;
+        }
+        let thumb = thumbnail(&photo_of(&dir, &format!("variants/{name}")));
+        let (w, h) = thumb.dimensions();
+        let tolerance = expected["tolerance"].as_i64().unwrap() as i32;
+        let centres = [
+            (w / 4, h / 4),
+            (3 * w / 4, h / 4),
+            (w / 4, 3 * h / 4),
+            (3 * w / 4, 3 * h / 4),
+        ];
+        for ((x, y), want) in centres
+            .iter()
+            .zip(expected["quadrants"].as_array().unwrap())
+        {
+            if want.is_null() {
+                continue;
+            }
+            let got = thumb.get_pixel(*x, *y).0;
+            let want: Vec<i32> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap() as i32)
+                .collect();
+            if got
+                .iter()
+                .zip(&want)
+                .any(|(&g, &e)| (i32::from(g) - e).abs() > tolerance)
+            {
+                wrong.push(format!("{name}: at ({x}, {y}) {got:?}, expected {want:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

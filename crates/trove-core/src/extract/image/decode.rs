@@ -57,6 +57,7 @@ pub(super) fn decode_pixels(
         (Format::Jpeg, _) => decode_jpeg(bytes, limits, target),
         (Format::Heic | Format::Avif, _) => super::heif::decode(format, bytes, limits),
         (Format::Raw, _) => super::raw::decode(bytes, limits, target),
+        (Format::Tiff, _) => super::tiff::decode(bytes, limits, target),
         (_, Some(image_format)) => decode_other(format, image_format, bytes, limits),
         (_, None) => Err(ExtractError::Unsupported {
             format: format.name(),
@@ -91,7 +92,11 @@ pub(super) fn orient(rgb: RgbImage, orientation: Option<u16>) -> RgbImage {
     image.into_rgb8()
 }
 
-fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded, ExtractError> {
+pub(super) fn decode_jpeg(
+    bytes: &[u8],
+    limits: &Limits,
+    target: Target,
+) -> Result<Decoded, ExtractError> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.set_max_decoding_buffer_size(
         usize::try_from(limits.max_decode_bytes).unwrap_or(usize::MAX),
@@ -126,7 +131,16 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits, target: Target) -> Result<Decoded,
     decoder
         .scale(req_w, req_h)
         .map_err(|e| jpeg_error(e, bytes))?;
-    let pixels = decoder.decode().map_err(|e| jpeg_error(e, bytes))?;
+    let pixels = match decoder.decode() {
+        Ok(pixels) => pixels,
+        // A restart marker lost or out of place: zune-jpeg resynchronises at the next one, as
+        // libjpeg does, losing only the damaged blocks; jpeg-decoder gives up on the file.
+        Err(jpeg_decoder::Error::Format(msg)) if msg.contains("RST") => {
+            tracing::debug!(%msg, "JPEG restart markers out of step; decoding with zune-jpeg");
+            return decode_other(Format::Jpeg, ::image::ImageFormat::Jpeg, bytes, limits);
+        }
+        Err(e) => return Err(jpeg_error(e, bytes)),
+    };
     let info = decoder
         .info()
         .ok_or_else(|| corrupt(Format::Jpeg, "no frame header"))?;
@@ -184,6 +198,12 @@ fn decode_other(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Decoded, ExtractError> {
+    let rewritten = match format {
+        Format::Bmp => super::quirks::bmp(bytes),
+        Format::Gif => super::quirks::gif(bytes),
+        _ => None,
+    };
+    let bytes = rewritten.as_ref().map_or(bytes, |r| &r.bytes[..]);
     let (w, h) = match png_ihdr_dims(format, bytes) {
         Some(dims) => dims,
         None => {
@@ -207,8 +227,12 @@ fn decode_other(
     let image = reader
         .decode()
         .map_err(|e| image_error(format, e, limits))?;
+    let mut rgb = flatten_onto_white(image);
+    if rewritten.is_some_and(|r| r.flipped) {
+        ::image::imageops::flip_vertical_in_place(&mut rgb);
+    }
     Ok(Decoded {
-        rgb: flatten_onto_white(image),
+        rgb,
         full_width: w,
         full_height: h,
         meta: None,

@@ -20,10 +20,12 @@ mod decode;
 mod heif;
 mod meta;
 pub mod preprocess;
+mod quirks;
 mod raw;
 mod sniff;
 #[cfg(test)]
 mod testutil;
+mod tiff;
 
 use std::path::Path;
 

@@ -107,6 +107,10 @@ pub(super) fn sniff(ext: Option<&str>, bytes: &[u8]) -> Result<Format, ExtractEr
         Some(Brand::Avif) => return Ok(Format::Avif),
         Some(Brand::Other) | None => {}
     }
+    // BigTIFF (64-bit offsets, for scans and slides past 4 GB), which `guess_format` misses.
+    if bytes.starts_with(b"II+\0") || bytes.starts_with(b"MM\0+") {
+        return Ok(Format::Tiff);
+    }
     let guessed = ::image::guess_format(bytes).ok();
     if let Some(format) = guessed.and_then(Format::from_image_format) {
         // Content wins even over a HEIC/AVIF extension: a JPEG named `.heic` is still a JPEG.
