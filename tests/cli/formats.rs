@@ -438,11 +438,11 @@ fn exif_block() -> Vec<u8> {
     out
 }
 
-/// The unusual-but-valid TIFF, GIF, BMP and JPEG variants of `tests/fixtures/variants` (made
-/// by `make_variants.py`): each shows its test card's four quadrants in the thumbnail, or
-/// fails with the reason its manifest names.
+/// The unusual-but-valid TIFF, GIF, BMP and JPEG variants and the PQ/HLG HEICs of
+/// `tests/fixtures/variants` (made by `make_variants.py`): each shows its test card's four
+/// quadrants in the thumbnail, or fails with the reason its manifest names (never "corrupt").
 #[test]
-fn unusual_tiff_gif_bmp_and_jpeg_variants_decode() {
+fn unusual_variants_and_hdr_heics_decode_as_their_manifest_says() {
     let variants = trove_testkit::fixtures().join("variants");
     let manifest: BTreeMap<String, Value> = serde_json::from_str(
         &std::fs::read_to_string(variants.join("manifest.json")).expect("the manifest"),

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/browser';
-import { type LibraryDir, fileOf, mainLibrary } from '../e2e/fixtures';
+import { type LibraryDir, REPO, fileOf, mainLibrary } from '../e2e/fixtures';
 import {
   type Running,
   closeWindow,
@@ -295,6 +295,29 @@ describe('the desktop app', () => {
   });
 
   // Last: it ends the app.
+  it('indexes a HEIC dropped into a folder and shows it in the lightbox as a picture', async () => {
+    // An iPhone-style HEIC (a landscape crop, by libheif's own encoder) arrives while the app runs.
+    const png = join(dir.root, 'landscape.png');
+    execFileSync('convert', [join(REPO, 'assets/photos/chelsea-the-cat.jpg'), '-crop', '400x225+20+40', '+repage', png]);
+    execFileSync('heif-enc', ['--quality', '80', '-o', join(dir.files, 'photos', 'IMG_0001.heic'), png]);
+    await search('IMG_0001');
+    await eventually(async () => expect(await photoNames()).toContain('IMG_0001.heic'), 60_000);
+    await (await app.session.find('[aria-label="Photo results"] button[aria-label="Open IMG_0001.heic"]')).click();
+    // WebKitGTK cannot show HEIC: the lightbox asks `trove:` for the rendition, a JPEG of its shape.
+    const shown = await eventually(async () => {
+      const got = await app.session.run<[string, number, number] | null>(
+        `const img = document.querySelector('dialog[open] img');
+         return img && img.complete ? [img.getAttribute('src'), img.naturalWidth, img.naturalHeight] : null;`,
+      );
+      expect(got?.[1]).toBeGreaterThan(0);
+      return got;
+    }, 30_000);
+    expect(shown?.[0]).toMatch(/^trove:\/\/localhost\/items\/\d+\/view$/);
+    expect(shown?.slice(1)).toEqual([400, 225]);
+    await screenshotWebview(app.session, 'desktop-heic-lightbox');
+    await app.session.press(Key.Escape);
+  });
+
   it('quits with Ctrl+Q: indexing stops cleanly and the app ends', async () => {
     expect(desktopsOn(dir.library)).toHaveLength(1);
     const service = join(dir.library, 'service.json');
