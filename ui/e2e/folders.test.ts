@@ -1,6 +1,7 @@
 // An empty library: the welcome that says what to do, then a folder added in the page,
 // indexed with visible progress by the service beside the server, and found.
 
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seriousViolations } from './axe';
@@ -66,6 +67,14 @@ describe('folders', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await settings.getByLabel('Theme').selectOption('light');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    // Full speed is saved to the settings file (applies at the next start) and read back.
+    await settings.getByLabel('Index at full speed').check();
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('status').filter({ hasText: 'applies when Trove starts again' }).waitFor();
+    expect(readFileSync(empty.config, 'utf8')).toMatch(/full_speed = true/);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await expect(settings.getByLabel('Index at full speed').isChecked()).resolves.toBe(true);
   });
 
   it('says plainly when no model is installed, and what to do', async () => {

@@ -1,5 +1,6 @@
 // Global setup: the fixture libraries and their servers, shared by every test file.
 
+import { join } from 'node:path';
 import type { GlobalSetupContext } from 'vitest/node';
 import { LibraryDir, folderToAdd, mainLibrary } from './fixtures';
 import { type Server, serve } from './server';
@@ -7,7 +8,7 @@ import { type Server, serve } from './server';
 declare module 'vitest' {
   export interface ProvidedContext {
     main: { url: string; base: string; token: string; files: string };
-    empty: { url: string; base: string; token: string; toAdd: string };
+    empty: { url: string; base: string; token: string; toAdd: string; config: string };
   }
 }
 
@@ -21,7 +22,8 @@ export default async function setup({ provide }: GlobalSetupContext) {
   const emptyServer = await serve(empty);
   servers = [mainServer, emptyServer];
   provide('main', { url: mainServer.url, base: mainServer.base, token: mainServer.token, files: main.files });
-  provide('empty', { url: emptyServer.url, base: emptyServer.base, token: emptyServer.token, toAdd });
+  const config = join(empty.root, 'config.toml');
+  provide('empty', { url: emptyServer.url, base: emptyServer.base, token: emptyServer.token, toAdd, config });
   return async () => {
     await Promise.all(servers.map((s) => s.stop()));
   };

@@ -58,8 +58,9 @@ pub enum Command {
         after_help = "New, changed, renamed, moved and deleted files are picked up within seconds; a renamed\n\
             or moved file keeps what was extracted and embedded from it. A folder that disappears\n\
             (an unplugged drive) keeps its files as missing until it returns. Indexing runs at low\n\
-            priority on all cores but one (--max-threads), and `trove pause` / `trove resume` hold\n\
-            and continue it from another terminal. Searches and other reads work beside it.\n\
+            priority on all cores but one (--max-threads; --full-speed for a first big index), and\n\
+            `trove pause` / `trove resume` hold and continue it from another terminal. Searches and\n\
+            other reads work beside it.\n\
             Ctrl-C stops it; nothing is lost, and the next start picks up what changed meanwhile.\n\n\
             With --json, one JSON object per line: watching, changes, models, download, progress,\n\
             idle, paused, resumed, problem (see the README).\n\n\
@@ -224,7 +225,8 @@ pub struct IndexArgs {
     /// Folders to add to the library before indexing
     pub dirs: Vec<PathBuf>,
 
-    /// Threads indexing may use: reading, extracting and embedding [default: all cores but one]
+    /// Threads indexing may use: reading, extracting and embedding [default: every core for
+    /// `trove index`; all but one for watch and serve, unless --full-speed]
     #[arg(long = "max-threads", visible_alias = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
@@ -268,6 +270,11 @@ pub struct WatchArgs {
     /// Seconds between looks when polling
     #[arg(long, value_name = "SECS", requires = "poll")]
     pub poll_interval: Option<u64>,
+
+    /// Index as `trove index` does, on every core at normal priority (a first big index),
+    /// instead of stepping back for what you are doing [setting: index.full_speed]
+    #[arg(long)]
+    pub full_speed: bool,
 }
 
 #[derive(Debug, Args)]

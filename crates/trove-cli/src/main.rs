@@ -157,6 +157,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Watch(args) | Command::Serve(ServeArgs { watch: args, .. }) => {
             apply_index_flags(&mut settings, &args.index);
             settings.watch.poll |= args.poll;
+            settings.index.full_speed |= args.full_speed;
             if let Some(secs) = args.poll_interval {
                 settings.watch.poll_interval_secs = secs;
             }

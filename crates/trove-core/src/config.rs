@@ -59,9 +59,13 @@ pub struct SearchSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IndexSettings {
-    /// Threads indexing may use (reading, extracting, embedding). Default: all cores but one,
-    /// so the machine stays responsive while a first index runs.
+    /// Threads indexing may use (reading, extracting, embedding). Default: every core for
+    /// `trove index` (a person is waiting on it); all but one for the background service, so the
+    /// machine stays responsive while it works.
     pub threads: Option<usize>,
+    /// The background service (watch, serve, the app) indexes like `trove index`: every core, at
+    /// normal priority. For a first big index; off, it keeps its manners.
+    pub full_speed: bool,
     /// Files committed per transaction: the most work a crash can cost.
     pub batch_size: usize,
 }
@@ -70,18 +74,32 @@ impl Default for IndexSettings {
     fn default() -> Self {
         IndexSettings {
             threads: None,
+            full_speed: false,
             batch_size: 32,
         }
     }
 }
 
+pub use crate::pipeline::Pace;
+
 impl IndexSettings {
-    pub fn worker_threads(&self) -> usize {
+    /// The pace of the background service.
+    pub fn service_pace(&self) -> Pace {
+        if self.full_speed {
+            Pace::Foreground
+        } else {
+            Pace::Background
+        }
+    }
+
+    pub fn worker_threads(&self, pace: Pace) -> usize {
         self.threads
             .unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map(|n| n.get().saturating_sub(1))
-                    .unwrap_or(1)
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                match pace {
+                    Pace::Foreground => cores,
+                    Pace::Background => cores.saturating_sub(1),
+                }
             })
             .max(1)
     }
@@ -160,6 +178,29 @@ mod tests {
             settings.limits.max_image_pixels,
             Limits::default().max_image_pixels
         );
+    }
+
+    #[test]
+    fn a_person_waiting_gets_every_core_and_the_service_leaves_one() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut index = IndexSettings::default();
+        assert_eq!(index.worker_threads(Pace::Foreground), cores);
+        assert_eq!(
+            index.worker_threads(Pace::Background),
+            cores.saturating_sub(1).max(1)
+        );
+        assert_eq!(index.service_pace(), Pace::Background);
+        index.full_speed = true;
+        assert_eq!(index.service_pace(), Pace::Foreground);
+        index.threads = Some(3);
+        assert_eq!(index.worker_threads(Pace::Foreground), 3);
+        assert_eq!(
+            index.worker_threads(Pace::Background),
+            3,
+            "a chosen budget is kept"
+        );
+        index.threads = Some(0);
+        assert_eq!(index.worker_threads(Pace::Background), 1);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn view(front: &Front) -> FrontResult<SettingsView> {
             .collect(),
         threads: saved.index.threads,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        full_speed: saved.index.full_speed,
         choices: models::all()
             .iter()
             .map(|m| ModelChoice {
@@ -101,6 +102,14 @@ fn save(path: &Path, update: &SettingsUpdate) -> FrontResult<bool> {
     if let Some(threads) = update.threads {
         let value = (threads > 0).then_some(toml::Value::Integer(threads as i64));
         set(&mut table, "index", "threads", value);
+    }
+    if let Some(full_speed) = update.full_speed {
+        set(
+            &mut table,
+            "index",
+            "full_speed",
+            full_speed.then_some(true.into()),
+        );
     }
     if table == before {
         return Ok(false);
@@ -169,6 +178,7 @@ mod tests {
         let update = SettingsUpdate {
             device: Some("cpu".into()),
             threads: Some(3),
+            full_speed: Some(true),
             ..Default::default()
         };
         assert!(save(&path, &update).unwrap());
@@ -176,6 +186,7 @@ mod tests {
         assert!(settings.watch.poll && settings.models.offline);
         assert_eq!(settings.models.device, DeviceChoice::Cpu);
         assert_eq!(settings.index.threads, Some(3));
+        assert!(settings.index.full_speed);
         assert!(
             !save(&path, &update).unwrap(),
             "nothing changed the second time"
@@ -185,12 +196,13 @@ mod tests {
         let reset = SettingsUpdate {
             device: Some("auto".into()),
             threads: Some(0),
+            full_speed: Some(false),
             ..Default::default()
         };
         assert!(save(&path, &reset).unwrap());
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            !text.contains("device") && !text.contains("threads"),
+            !text.contains("device") && !text.contains("threads") && !text.contains("full_speed"),
             "{text}"
         );
     }

@@ -76,9 +76,11 @@ pub struct SettingsView {
     pub device: String,
     /// Devices this build can use.
     pub devices: Vec<String>,
-    /// Indexing threads (the CPU budget); null: all cores but one.
+    /// Indexing threads (the CPU budget); null: all cores but one (all with `full_speed`).
     pub threads: Option<usize>,
     pub cores: usize,
+    /// The background indexing runs on every core at normal priority.
+    pub full_speed: bool,
     /// The registry's models to choose from: (id, role, name).
     pub choices: Vec<ModelChoice>,
     /// Saved settings that differ from what this server runs with: they apply at the next start.
@@ -103,6 +105,7 @@ pub struct SettingsUpdate {
     pub text_model: Option<String>,
     pub device: Option<String>,
     pub threads: Option<usize>,
+    pub full_speed: Option<bool>,
 }
 
 /// Every error answer: `{"error": {"kind", "message"}}`.

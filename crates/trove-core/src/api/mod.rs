@@ -236,7 +236,7 @@ impl Library {
             pipeline::models::prepare(&self.settings.models, &writer.conn, &mut |download| {
                 on_event(&IndexEvent::Download(download))
             })?;
-        let indexing = self.indexing();
+        let indexing = self.indexing(pipeline::Pace::Foreground);
         let pool = indexing.worker_pool()?;
         let processed = indexing
             .pipeline(&mut writer.conn, &pool, &models)
@@ -256,12 +256,13 @@ impl Library {
     }
 
     /// What indexing runs with, from this library's settings.
-    pub(crate) fn indexing(&self) -> pipeline::Setup {
+    pub(crate) fn indexing(&self, pace: pipeline::Pace) -> pipeline::Setup {
         pipeline::Setup {
             layout: self.layout.clone(),
             limits: self.settings.limits,
             batch_size: self.settings.index.batch_size,
-            threads: self.settings.index.worker_threads(),
+            threads: self.settings.index.worker_threads(pace),
+            pace,
             gate: self.gate.clone(),
         }
     }

@@ -13,7 +13,7 @@ impl Library {
     /// first. Fails at once when another process owns writing to the library.
     pub fn start_service(&self, dirs: &[PathBuf], on_event: OnEvent) -> Result<Service> {
         let setup = service::Setup {
-            indexing: self.indexing(),
+            indexing: self.indexing(self.settings.index.service_pace()),
             models: self.settings.models.clone(),
             watch: self.settings.watch.clone(),
         };

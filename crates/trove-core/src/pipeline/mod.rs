@@ -35,6 +35,7 @@ use crate::store::{self, Layout, read, write};
 pub use embed_stage::Models;
 pub use gate::Gate;
 pub use models::ModelUse;
+pub use priority::Pace;
 use stages::{Job, Outcome, Ready};
 pub use stages::{Stages, Work};
 
@@ -75,6 +76,7 @@ pub struct Pipeline<'a> {
     pub layout: &'a Layout,
     pub limits: Limits,
     pub batch_size: usize,
+    pub pace: Pace,
     pub pool: &'a rayon::ThreadPool,
     pub models: &'a Models,
     pub gate: &'a Gate,
@@ -89,17 +91,21 @@ pub struct Setup {
     pub batch_size: usize,
     /// Worker threads (the CPU budget).
     pub threads: usize,
+    /// Whether the threads step back for the person's own work.
+    pub pace: Pace,
     /// Shared with the searches and the pause of this process.
     pub gate: Arc<Gate>,
 }
 
 impl Setup {
-    /// The threads indexing runs on: as many as the CPU budget allows, at low priority.
+    /// The threads indexing runs on: as many as the CPU budget allows, at low priority in the
+    /// background.
     pub fn worker_pool(&self) -> Result<rayon::ThreadPool> {
+        let pace = self.pace;
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .thread_name(|i| format!("trove-index-{i}"))
-            .start_handler(|_| priority::lower_current_thread())
+            .start_handler(move |_| priority::step_back(pace))
             .build()
             .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
     }
@@ -109,6 +115,7 @@ impl Setup {
         Work {
             layout: &self.layout,
             limits: self.limits,
+            pace: self.pace,
             pool,
             models,
             gate: &self.gate,
@@ -127,6 +134,7 @@ impl Setup {
             layout: &self.layout,
             limits: self.limits,
             batch_size: self.batch_size,
+            pace: self.pace,
             pool,
             models,
             gate: &self.gate,
@@ -218,6 +226,7 @@ impl<'a> Pipeline<'a> {
         Work {
             layout: self.layout,
             limits: self.limits,
+            pace: self.pace,
             pool: self.pool,
             models: self.models,
             gate: self.gate,

@@ -2,6 +2,24 @@
 //! responsive: the scheduler runs them only when nothing the user started wants the cores, and
 //! their disk reads wait behind everyone else's.
 
+/// How indexing shares the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// A person is waiting on it (`trove index`, or the service at full speed): every core,
+    /// normal priority.
+    Foreground,
+    /// The service behind watch, serve and the app: all cores but one, at low CPU and I/O
+    /// priority, so what the person is doing comes first.
+    Background,
+}
+
+/// Lowers the calling thread's priority when indexing runs in the background.
+pub fn step_back(pace: Pace) {
+    if pace == Pace::Background {
+        lower_current_thread();
+    }
+}
+
 /// Lowers the calling thread's CPU and I/O priority. Best effort: failure only logs.
 pub fn lower_current_thread() {
     #[cfg(target_os = "linux")]
@@ -56,6 +74,25 @@ mod linux {
             // Never raised: a suite already run under `nice 19` stays there.
             assert_eq!(lowered, before.max(super::NICE));
             assert_eq!(nice(), before, "only the calling thread is lowered");
+        }
+
+        #[test]
+        fn only_the_background_pace_steps_back() {
+            use super::super::{Pace, step_back};
+            // SAFETY: as above.
+            let nice =
+                || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+            let before = nice();
+            let [foreground, background] = [Pace::Foreground, Pace::Background].map(|pace| {
+                std::thread::spawn(move || {
+                    step_back(pace);
+                    nice()
+                })
+                .join()
+                .unwrap()
+            });
+            assert_eq!(foreground, before, "a person waiting gets normal priority");
+            assert_eq!(background, before.max(super::NICE));
         }
     }
 }

@@ -67,6 +67,7 @@ type Read = (Vec<u8>, [u8; 32], Reader);
 pub struct Work<'a> {
     pub layout: &'a Layout,
     pub limits: Limits,
+    pub pace: crate::pipeline::Pace,
     pub pool: &'a rayon::ThreadPool,
     pub models: &'a Models,
     pub gate: &'a Gate,
@@ -100,7 +101,7 @@ impl<'scope> Stages<'scope> {
         let (read_tx, read_rx) = sync_channel::<Result<Ready>>(1);
         let (ready_tx, ready) = sync_channel::<Result<Ready>>(1);
         scope.spawn(move || {
-            crate::pipeline::priority::lower_current_thread();
+            crate::pipeline::priority::step_back(work.pace);
             let lookup = store::open_reader(work.layout);
             for batch in jobs_rx {
                 let read = match &lookup {
@@ -118,7 +119,7 @@ impl<'scope> Stages<'scope> {
             }
         });
         scope.spawn(move || {
-            crate::pipeline::priority::lower_current_thread();
+            crate::pipeline::priority::step_back(work.pace);
             for batch in read_rx {
                 if ready_tx.send(batch.map(|b| embed(&work, b))).is_err() {
                     break;

@@ -103,10 +103,11 @@ pub fn start(setup: Setup, dirs: &[PathBuf], on_event: OnEvent) -> Result<Servic
         watcher_gone: false,
         state_file: events::StateFile::new(layout.service_file()),
     };
+    let pace = setup.indexing.pace;
     let thread = std::thread::Builder::new()
         .name("trove-service".into())
         .spawn(move || {
-            pipeline::priority::lower_current_thread();
+            pipeline::priority::step_back(pace);
             runner.run()
         })
         .map_err(|e| Error::io("cannot start the indexing service", e))?;

@@ -460,9 +460,13 @@ device: string,
  */
 devices: Array<string>, 
 /**
- * Indexing threads (the CPU budget); null: all cores but one.
+ * Indexing threads (the CPU budget); null: all cores but one (all with `full_speed`).
  */
 threads: number | null, cores: number, 
+/**
+ * The background indexing runs on every core at normal priority.
+ */
+full_speed: boolean, 
 /**
  * The registry's models to choose from: (id, role, name).
  */
@@ -474,7 +478,7 @@ restart_needed: boolean, };
 
 export type ModelChoice = { id: string, name: string, role: Role, installed: boolean, };
 
-export type SettingsUpdate = { model?: string, text_model?: string, device?: string, threads?: number, };
+export type SettingsUpdate = { model?: string, text_model?: string, device?: string, threads?: number, full_speed?: boolean, };
 
 export type ErrorBody = { error: ErrorDetail, };
 
