@@ -65,24 +65,28 @@ pub(super) fn decode(
         if ifd.value(bytes, Tag::Compression.to_u16()) == Some(OLD_STYLE_JPEG) {
             return old_style_jpeg(bytes, &ifd, limits, target);
         }
-        let file = file.to_mut();
-        ifd.cut_chain(file);
-        match ifd.value(bytes, Tag::PhotometricInterpretation.to_u16()) {
+        let photometric = ifd.value(bytes, Tag::PhotometricInterpretation.to_u16());
+        match photometric {
             Some(PHOTOMETRIC_PALETTE) => {
                 let map = ifd
                     .values(bytes, Tag::ColorMap.to_u16())
                     .ok_or_else(|| corrupt(Format::Tiff, "a palette image without its ColorMap"))?;
                 rewritten.palette = Some(map.into_iter().map(|v| v as u16).collect());
-                ifd.set_short(file, Tag::PhotometricInterpretation.to_u16(), 1);
             }
-            Some(PHOTOMETRIC_CIELAB) => {
-                rewritten.cielab = true;
-                ifd.set_short(file, Tag::PhotometricInterpretation.to_u16(), 1);
-            }
+            Some(PHOTOMETRIC_CIELAB) => rewritten.cielab = true,
             _ => {}
         }
-        if ifd.value(bytes, Tag::FillOrder.to_u16()) == Some(2) {
-            ifd.reverse_fill_order(file);
+        let reversed_bits = ifd.value(bytes, Tag::FillOrder.to_u16()) == Some(2);
+        // A copy only where something must change: a scan can be hundreds of megabytes.
+        if rewritten.palette.is_some() || rewritten.cielab || reversed_bits || ifd.chained(bytes) {
+            let file = file.to_mut();
+            ifd.cut_chain(file);
+            if rewritten.palette.is_some() || rewritten.cielab {
+                ifd.set_short(file, Tag::PhotometricInterpretation.to_u16(), 1);
+            }
+            if reversed_bits {
+                ifd.reverse_fill_order(file);
+            }
         }
     }
 
@@ -123,23 +127,17 @@ pub(super) fn decode(
         bits: colour.bit_depth(),
         planar,
     };
-    let mut rgb = match (&rewritten, colour) {
-        (
-            Rewritten {
-                palette: Some(map), ..
-            },
-            _,
-        ) => pixels.paletted(&data, map)?,
-        _ => {
-            let unit = pixels.unit_samples(&data)?;
-            // ExtraSamples 1: colours premultiplied by alpha; 2: straight.
-            let alpha = match extra.first() {
-                Some(1) => Alpha::Associated,
-                Some(2) => Alpha::Straight,
-                _ => Alpha::None,
-            };
-            pixels.to_rgb(colour, &unit, alpha, rewritten.cielab)?
-        }
+    let mut rgb = if let Some(map) = &rewritten.palette {
+        pixels.paletted(&data, map)?
+    } else {
+        let unit = pixels.unit_samples(&data)?;
+        // ExtraSamples 1: colours premultiplied by alpha; 2: straight.
+        let alpha = match extra.first() {
+            Some(1) => Alpha::Associated,
+            Some(2) => Alpha::Straight,
+            _ => Alpha::None,
+        };
+        pixels.to_rgb(colour, &unit, alpha, rewritten.cielab)?
     };
     if matches!(colour, ColorType::RGB(_) | ColorType::RGBA(_))
         && let Some(icc) = icc
@@ -546,6 +544,12 @@ impl Ifd {
         if let Some(&(_, 3, 1, field)) = self.entries.iter().find(|e| e.0 == tag) {
             self.write(file, field, 2, u64::from(value));
         }
+    }
+
+    /// Whether another IFD follows the first (only the first image is shown).
+    fn chained(&self, bytes: &[u8]) -> bool {
+        self.read(bytes, self.next_at, if self.big { 8 } else { 4 })
+            .is_some_and(|next| next != 0)
     }
 
     fn cut_chain(&self, file: &mut [u8]) {
