@@ -133,8 +133,9 @@ pub(super) fn decode_jpeg(
         .map_err(|e| jpeg_error(e, bytes))?;
     let pixels = match decoder.decode() {
         Ok(pixels) => pixels,
-        // A restart marker lost or out of place: zune-jpeg resynchronises at the next one, as
-        // libjpeg does, losing only the damaged blocks; jpeg-decoder gives up on the file.
+        // A restart marker lost or out of place: jpeg-decoder gives up on the whole file;
+        // zune-jpeg reads on, what follows the damage grey (libjpeg would resynchronise at the
+        // next marker). What was decoded before the damage is still the photo.
         Err(jpeg_decoder::Error::Format(msg)) if msg.contains("RST") => {
             tracing::debug!(%msg, "JPEG restart markers out of step; decoding with zune-jpeg");
             return decode_other(Format::Jpeg, ::image::ImageFormat::Jpeg, bytes, limits);
