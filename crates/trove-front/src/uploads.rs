@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use trove_core::api::ImageBytes;
+use trove_core::api::{ImageBytes, PhotoRefusal};
 
 use crate::types::Upload;
 use crate::{FrontError, FrontResult, UPLOAD_LIMIT};
@@ -31,25 +31,25 @@ impl Uploads {
         if bytes.len() > UPLOAD_LIMIT {
             return Err(FrontError::TooLarge);
         }
-        let reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
-            .with_guessed_format()
-            .map_err(|e| FrontError::Internal(e.to_string()))?;
-        let format = reader.format().ok_or_else(|| {
-            FrontError::Unsupported("this file is not an image Trove can read".into())
+        // As indexing reads it, so a photo Trove indexes (HEIC, RAW, any TIFF) can be searched by.
+        let size = trove_core::api::photo_size(&bytes).map_err(|refused| match refused {
+            PhotoRefusal::NotAnImage(_) => {
+                FrontError::Unsupported("this file is not an image Trove can read".into())
+            }
+            PhotoRefusal::Unreadable(why) => {
+                FrontError::Invalid(format!("this image cannot be read: {why}"))
+            }
         })?;
-        let (width, height) = reader
-            .into_dimensions()
-            .map_err(|e| FrontError::Invalid(format!("this image cannot be read: {e}")))?;
+        let (width, height) = (size.width, size.height);
         let id = crate::new_token();
-        let extension = format.extensions_str()[0];
         let upload = Upload {
             id: id.clone(),
             width,
             height,
-            format: extension.to_string(),
+            format: size.format.to_string(),
             bytes: bytes.len(),
         };
-        let name = format!("the dropped photo ({extension})");
+        let name = format!("the dropped photo ({})", size.format);
         self.insert(id, ImageBytes { name, bytes });
         Ok(upload)
     }
@@ -141,6 +141,25 @@ mod tests {
             uploads.get(&first.id).is_none(),
             "only the latest {KEEP} are kept"
         );
+    }
+
+    #[test]
+    fn every_format_indexing_reads_can_be_searched_by() {
+        let variants = trove_testkit::fixtures().join("variants");
+        let uploads = Uploads::default();
+        for (name, format, size) in [
+            ("hdr-pq.heic", "heic", (64, 48)),
+            ("bigtiff-rgb.tif", "tiff", (64, 48)),
+            ("grey-float32.tif", "tiff", (64, 48)),
+        ] {
+            let bytes = std::fs::read(variants.join(name)).unwrap();
+            let upload = uploads.add(Arc::from(bytes)).unwrap();
+            assert_eq!(
+                (upload.format.as_str(), (upload.width, upload.height)),
+                (format, size),
+                "{name}"
+            );
+        }
     }
 
     #[test]

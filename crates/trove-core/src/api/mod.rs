@@ -76,6 +76,40 @@ pub fn render_photo(path: &Path, long_side: u32) -> Result<Vec<u8>> {
         .map_err(|e| Error::Invalid(format!("{shown} cannot be shown: {e}")))
 }
 
+/// A photo's format and size as indexing reads them (see [`photo_size`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoSize {
+    /// The format's id, as the library stores it: "jpeg", "heic", "tiff", …
+    pub format: &'static str,
+    /// As displayed: after the file's orientation.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Why [`photo_size`] refused bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoRefusal {
+    /// The bytes are no image format Trove reads.
+    NotAnImage(String),
+    /// They are, but this one does not decode: the reason.
+    Unreadable(String),
+}
+
+/// What a photo's bytes are, read exactly as indexing reads them (every format Trove indexes:
+/// HEIC, TIFF variants, RAW…). Decodes the picture, at a reduced size where the format allows:
+/// headers alone differ too much between formats to be trusted for a size.
+pub fn photo_size(bytes: &[u8]) -> std::result::Result<PhotoSize, PhotoRefusal> {
+    let format = crate::extract::image::format_of(bytes)
+        .map_err(|e| PhotoRefusal::NotAnImage(e.to_string()))?;
+    let decoded = crate::extract::image::decode(bytes, &Limits::default(), 1)
+        .map_err(|e| PhotoRefusal::Unreadable(e.to_string()))?;
+    Ok(PhotoSize {
+        format,
+        width: decoded.width,
+        height: decoded.height,
+    })
+}
+
 /// The models Trove knows: what `trove models` lists and the settings screen offers.
 pub mod registry {
     pub use crate::embed::models::{ModelSpec, Published, all, find, ids};

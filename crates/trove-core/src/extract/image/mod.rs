@@ -84,15 +84,7 @@ pub struct DecodedImage {
     /// Oriented pixels, possibly at reduced size (see [`decode`]).
     pub rgb: RgbImage,
     /// Full-size dimensions as displayed (after orientation), whatever size `rgb` has.
-    #[cfg_attr(
-        not(any(test, feature = "internals")),
-        expect(dead_code, reason = "read by the tests")
-    )]
     pub width: u32,
-    #[cfg_attr(
-        not(any(test, feature = "internals")),
-        expect(dead_code, reason = "read by the tests")
-    )]
     pub height: u32,
 }
 
@@ -146,6 +138,15 @@ pub fn extract_for(
         thumbnail,
         model_input,
     })
+}
+
+/// The id of the image format `bytes` hold, by content (what the library stores: "jpeg",
+/// "heic", …).
+pub fn format_of(bytes: &[u8]) -> Result<&'static str, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    sniff::sniff(None, bytes).map(sniff::Format::id)
 }
 
 /// Decodes an image for model input or thumbnails, at reduced size when the format allows:

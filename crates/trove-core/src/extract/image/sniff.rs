@@ -26,7 +26,7 @@ pub(super) enum Format {
 
 impl Format {
     /// The stable id stored in the library.
-    pub(super) fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Format::Jpeg => "jpeg",
             Format::Png => "png",
