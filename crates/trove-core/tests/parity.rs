@@ -263,3 +263,23 @@ fn chinese_clip_tokenizer_from_vocab_txt_matches_the_reference() {
     let from_json = f.model.tokenizer().encode(&refs, Purpose::Passage).unwrap();
     assert_eq!(ours, from_json);
 }
+
+/// A query asked again comes from the cache, and is the vector the tower gives.
+#[test]
+fn query_vectors_are_remembered() {
+    let f = fixture("clip");
+    let texts = texts(&f.meta);
+    let fresh = f
+        .model
+        .embed_texts(&[texts[0].as_str()], Purpose::Query)
+        .unwrap();
+    assert_eq!(f.model.remembered_queries(), 0);
+    let first = f.model.embed_query(&texts[0]).unwrap();
+    assert_eq!(f.model.remembered_queries(), 1);
+    let again = f.model.embed_query(&texts[0]).unwrap();
+    assert_eq!(f.model.remembered_queries(), 1);
+    assert_eq!(first, fresh[0]);
+    assert_eq!(again, first);
+    f.model.embed_query(&texts[1]).unwrap();
+    assert_eq!(f.model.remembered_queries(), 2);
+}

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{Library, QueryVectors};
 use crate::embed::download::DownloadEvent;
 use crate::embed::select::{self, Wanted};
-use crate::embed::{self, Location, Model, Purpose, device, models};
+use crate::embed::{self, Location, Model, device, models};
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::store::vectors;
@@ -253,10 +253,7 @@ impl Library {
         let mut out = QueryVectors::default();
         for role in [Role::Bridge, Role::Text] {
             if let Some(model) = self.serving_model(&conn, role)? {
-                let v = model
-                    .embed_texts(&[text], Purpose::Query)?
-                    .pop()
-                    .ok_or_else(|| Error::Internal("no query vector".into()))?;
+                let v = model.embed_query(text)?;
                 let slot = match role {
                     Role::Bridge => &mut out.bridge,
                     Role::Text => &mut out.text,

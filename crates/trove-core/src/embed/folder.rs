@@ -8,11 +8,13 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use candle_core::safetensors::MmapedSafetensors;
 use candle_nn::VarBuilder;
 use serde_json::Value;
 
 use super::EmbedError;
 use super::device::Selected;
+use super::layout::CpuLayout;
 use super::models::Family;
 use crate::extract::image::{Filter, ImageRules, Resize};
 
@@ -79,13 +81,16 @@ impl ModelFolder {
     pub fn var_builder(&self, device: &Selected) -> Result<VarBuilder<'static>, EmbedError> {
         // SAFETY: the file is mapped read-only; Trove never writes model files while they are
         // mapped, and a file replaced on disk keeps its old inode under the mapping.
-        unsafe {
-            VarBuilder::from_mmaped_safetensors(&[&self.weights], device.dtype, &device.device)
-        }
-        .map_err(|e| EmbedError::Model {
-            path: self.weights.clone(),
-            message: format!("unreadable weights: {e}"),
-        })
+        let tensors =
+            unsafe { MmapedSafetensors::new(&self.weights) }.map_err(|e| EmbedError::Model {
+                path: self.weights.clone(),
+                message: format!("unreadable weights: {e}"),
+            })?;
+        Ok(CpuLayout::var_builder(
+            tensors,
+            device.dtype,
+            &device.device,
+        ))
     }
 
     /// The image rules `preprocessor_config.json` states, or `fallback` where it is absent.

@@ -17,14 +17,17 @@ pub mod clip;
 pub mod device;
 pub mod download;
 pub mod folder;
+pub mod layout;
 pub mod models;
 pub mod select;
 pub mod siglip;
 pub mod tokenize;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use candle_core::{D, DType, Tensor};
+use hashlink::LruCache;
 use image::RgbImage;
 use serde::Serialize;
 
@@ -115,7 +118,13 @@ pub struct Model {
     net: Net,
     tokenizer: tokenize::TextTokenizer,
     device: Selected,
+    /// Recent query vectors by query text: people retype, refine and page back, and the
+    /// search-as-you-type UI asks for the same prefix more than once.
+    queries: Mutex<LruCache<String, Vec<f32>>>,
 }
+
+/// Query vectors a model remembers (a few hundred KB at 768 dimensions).
+const QUERY_CACHE: usize = 256;
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,6 +222,7 @@ impl Model {
             net,
             tokenizer,
             device: device.clone(),
+            queries: Mutex::new(LruCache::new(QUERY_CACHE)),
         })
     }
 
@@ -290,6 +300,32 @@ impl Model {
         let mut out = self.image_features(pixels, batch)?;
         out.iter_mut().for_each(|v| normalise(v));
         Ok(out)
+    }
+
+    /// The L2-normalised vector of one search query, from the cache when it was asked for
+    /// recently.
+    pub fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        if let Some(v) = self.cached_queries().get(text) {
+            return Ok(v.clone());
+        }
+        let v = self
+            .embed_texts(&[text], Purpose::Query)?
+            .pop()
+            .ok_or_else(|| EmbedError::Tokenize("no vector for the query".into()))?;
+        self.cached_queries().insert(text.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    /// How many query vectors the cache holds, for the tests.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn remembered_queries(&self) -> usize {
+        self.cached_queries().len()
+    }
+
+    fn cached_queries(&self) -> std::sync::MutexGuard<'_, LruCache<String, Vec<f32>>> {
+        // A panic elsewhere cannot leave a half-written entry: the map is only read or
+        // inserted into whole.
+        self.queries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// L2-normalised vectors for texts.
