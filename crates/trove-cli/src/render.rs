@@ -176,19 +176,30 @@ pub fn models(models: &[ModelEntry]) -> String {
         .map(|m| m.id.chars().count() + 2)
         .max()
         .unwrap_or(24);
+    let lw = models
+        .iter()
+        .map(|m| m.licence.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    // Published text → image Recall@1 on COCO 5k and Flickr30k 1k (`--json` names sources).
     out.line(format_args!(
-        "{:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {:<14} this library",
-        "ID", "ROLE", "FAMILY", "DIM", "SIZE", "INSTALLED", "FLICKR T→I R@1"
+        "{:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {:>4} {:>6}  {:<lw$} this library",
+        "ID", "ROLE", "FAMILY", "DIM", "SIZE", "INSTALLED", "COCO", "FLICKR", "LICENCE"
     ));
     for m in models {
         let mut id = m.id.clone();
         if m.default {
             id.push_str(" *");
         }
-        let r1 = m
-            .published
-            .and_then(|p| p.flickr_t2i_r1)
-            .map_or("—".to_string(), |v| format!("{v:.1}"));
+        let r1 = |figure: fn(&trove_core::api::registry::Published) -> Option<f32>| {
+            m.published
+                .as_ref()
+                .and_then(figure)
+                .map_or("—".to_string(), |v| format!("{v:.1}"))
+        };
+        let (coco, flickr) = (r1(|p| p.coco_t2i_r1), r1(|p| p.flickr_t2i_r1));
+        let licence = &m.licence;
         let mut usage = Vec::new();
         if m.serving {
             usage.push("searching".to_string());
@@ -202,7 +213,7 @@ pub fn models(models: &[ModelEntry]) -> String {
             usage.push(format!("{} vectors", m.vectors));
         }
         out.line(format_args!(
-            "{id:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {r1:<14} {}",
+            "{id:<w$} {:<7} {:<13} {:>5} {:>9}  {:<9} {coco:>4} {flickr:>6}  {licence:<lw$} {}",
             m.role.as_str(),
             m.family,
             m.dim,

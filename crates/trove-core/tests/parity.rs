@@ -204,6 +204,18 @@ fn siglip_matches_transformers() {
     text_tower_matches(&f);
 }
 
+/// SigLIP 2 (fixed resolution): SigLIP's towers, Gemma's tokenizer on lower-cased text with its
+/// punctuation kept, known from the folder alone (no registry row).
+#[test]
+fn siglip2_matches_transformers() {
+    let f = fixture("siglip2");
+    assert!(!f.model.tokenizer().rules().strip_punctuation);
+    assert!(f.model.tokenizer().rules().lowercase);
+    image_tower_matches(&f);
+    preprocessing_matches(&f);
+    text_tower_matches(&f);
+}
+
 #[test]
 fn chinese_clip_matches_transformers() {
     let f = fixture("chinese-clip");
@@ -219,7 +231,7 @@ fn bert_sentence_embeddings_match_sentence_transformers() {
 }
 
 /// The same checks on full-size architectures with random weights (CLIP ViT-B/32 and B/16,
-/// SigLIP B/16, Chinese-CLIP B/16: 0.6–0.8 GB each, so not committed). Make them with
+/// SigLIP B/16, SigLIP 2 B/32-256, Chinese-CLIP B/16: 0.6–1.5 GB each, so not committed). Make them with
 /// `scripts/fixtures/make_parity.py --full --out DIR`, then run
 /// `TROVE_PARITY_FULL_DIR=DIR cargo nextest run -p trove-core --test parity --run-ignored only`.
 #[test]

@@ -176,7 +176,18 @@ impl Model {
             // sentence-transformers reads at most this many tokens, whatever the model could.
             text.context = n;
         }
-        let tokenizer = tokenize::TextTokenizer::load(dir, text)?;
+        let mut tokenizer = tokenize::TextTokenizer::load(dir, text)?;
+        if spec.is_none() && folder.family == Family::Siglip && tokenizer.is_bpe() {
+            // A SigLIP 2 folder: Gemma's tokenizer, whose text is lower-cased but keeps its
+            // punctuation.
+            text = models::SIGLIP2_TEXT;
+            tokenizer
+                .set_rules(text)
+                .map_err(|message| EmbedError::Model {
+                    path: dir.to_path_buf(),
+                    message,
+                })?;
+        }
         let vb = folder.var_builder(device)?;
         let (net, dim) = match folder.family {
             Family::Clip => clip::Clip::load(&folder.config, vb).map(|(m, d)| (Net::Clip(m), d))?,

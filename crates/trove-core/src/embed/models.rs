@@ -103,6 +103,8 @@ pub struct TextRules {
 /// Published zero-shot retrieval quality, for choosing a default (docs/models.md, `trove models`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct Published {
+    /// MS-COCO 5k test, text → image Recall@1 (percent).
+    pub coco_t2i_r1: Option<f32>,
     /// Flickr30k 1k test, text → image Recall@1 (percent).
     pub flickr_t2i_r1: Option<f32>,
     /// ImageNet-1k zero-shot top-1 (percent).
@@ -160,6 +162,14 @@ const SIGLIP_TEXT: TextRules = TextRules {
     pooling: Pooling::Last,
     query_prefix: "",
     passage_prefix: "",
+};
+
+/// SigLIP 2: Gemma's tokenizer on lower-cased text (big_vision trained on
+/// `lower | tok(length=64, model="gemma", bos="no", eos="sticky")`), no punctuation removed;
+/// the hub's `tokenizer.json` appends `<eos>` and pads with `<pad>` (id 0).
+pub(crate) const SIGLIP2_TEXT: TextRules = TextRules {
+    strip_punctuation: false,
+    ..SIGLIP_TEXT
 };
 
 const SIGLIP_224: ImageRules = ImageRules {

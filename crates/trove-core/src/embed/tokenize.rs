@@ -10,7 +10,9 @@
 
 use std::path::Path;
 
-use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{
+    ModelWrapper, PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams,
+};
 
 use super::EmbedError;
 use super::models::TextRules;
@@ -81,28 +83,47 @@ impl TextTokenizer {
                 message: "the tokenizer has no padding token".into(),
             })?;
         let pad_id = tokenizer.token_to_id(&pad_token).unwrap_or(0);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: rules.context,
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| EmbedError::Model {
-                path: path.clone(),
-                message: format!("cannot set truncation: {e}"),
-            })?;
         tokenizer.with_padding(Some(PaddingParams {
-            strategy: if rules.pad_to_context {
-                PaddingStrategy::Fixed(rules.context)
-            } else {
-                PaddingStrategy::BatchLongest
-            },
             direction: PaddingDirection::Right,
             pad_to_multiple_of: None,
             pad_id,
             pad_type_id: 0,
             pad_token,
+            ..PaddingParams::default()
         }));
-        Ok(TextTokenizer { tokenizer, rules })
+        let mut loaded = TextTokenizer { tokenizer, rules };
+        loaded
+            .set_rules(rules)
+            .map_err(|message| EmbedError::Model {
+                path: path.clone(),
+                message,
+            })?;
+        Ok(loaded)
+    }
+
+    /// Applies `rules`: truncation, and padding to the context or to the batch's longest.
+    pub fn set_rules(&mut self, rules: TextRules) -> Result<(), String> {
+        self.tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: rules.context,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| format!("cannot set truncation: {e}"))?;
+        if let Some(padding) = self.tokenizer.get_padding_mut() {
+            padding.strategy = if rules.pad_to_context {
+                PaddingStrategy::Fixed(rules.context)
+            } else {
+                PaddingStrategy::BatchLongest
+            };
+        }
+        self.rules = rules;
+        Ok(())
+    }
+
+    /// Whether the vocabulary is a BPE one (Gemma's, for SigLIP 2) rather than SentencePiece's
+    /// Unigram (SigLIP's): the one difference a SigLIP folder shows between the two.
+    pub fn is_bpe(&self) -> bool {
+        matches!(self.tokenizer.get_model(), ModelWrapper::BPE(_))
     }
 
     #[cfg(any(test, feature = "internals"))]

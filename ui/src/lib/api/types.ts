@@ -314,6 +314,10 @@ notice: string | null, };
 
 export type Published = { 
 /**
+ * MS-COCO 5k test, text → image Recall@1 (percent).
+ */
+coco_t2i_r1: number | null, 
+/**
  * Flickr30k 1k test, text → image Recall@1 (percent).
  */
 flickr_t2i_r1: number | null, 
