@@ -295,3 +295,26 @@ fn query_vectors_are_remembered() {
     f.model.embed_query(&texts[1]).unwrap();
     assert_eq!(f.model.remembered_queries(), 2);
 }
+
+/// The service's indexing and the searches beside it share one copy of a model; once no one
+/// holds it, it is freed.
+#[test]
+fn a_process_loads_each_model_once() {
+    use std::sync::Arc;
+    use trove_core::embed::shared;
+    let dir = repo().join("tests/fixtures/models/parity/siglip");
+    let cpu = Selected::cpu();
+    let first = shared::load(&dir, None, None, &cpu).unwrap();
+    let again = shared::load(&dir, None, None, &cpu).unwrap();
+    assert!(Arc::ptr_eq(&first, &again));
+    let other = shared::load(
+        &repo().join("tests/fixtures/models/parity/clip"),
+        None,
+        None,
+        &cpu,
+    );
+    assert!(!Arc::ptr_eq(&first, &other.unwrap()));
+    let weak = Arc::downgrade(&first);
+    drop((first, again));
+    assert!(weak.upgrade().is_none(), "a model no one holds is freed");
+}

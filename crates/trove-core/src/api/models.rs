@@ -144,7 +144,7 @@ impl Library {
             return Ok(None);
         };
         let device = device::select(self.settings.models.device)?;
-        let model = Model::load(&dir, spec, Some(role), &device)?;
+        let model = embed::shared::load(&dir, spec, Some(role), &device)?;
         if model.info.id != rec.id {
             // The folder now holds other weights than the vectors were made with.
             tracing::warn!(
@@ -155,7 +155,6 @@ impl Library {
             );
             return Ok(None);
         }
-        let model = Arc::new(model);
         loaded.insert(rec.id.clone(), model.clone());
         Ok(Some(model))
     }

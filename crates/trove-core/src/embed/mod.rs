@@ -20,6 +20,7 @@ pub mod folder;
 pub mod layout;
 pub mod models;
 pub mod select;
+pub mod shared;
 pub mod siglip;
 pub mod tokenize;
 

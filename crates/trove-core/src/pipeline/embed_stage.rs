@@ -7,6 +7,7 @@
 //! run.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rusqlite::Connection;
@@ -20,8 +21,8 @@ use crate::types::Role;
 /// The models a run embeds with; either may be absent.
 #[derive(Debug, Default)]
 pub struct Models {
-    pub bridge: Option<Model>,
-    pub text: Option<Model>,
+    pub bridge: Option<Arc<Model>>,
+    pub text: Option<Arc<Model>>,
 }
 
 impl Models {
@@ -30,7 +31,7 @@ impl Models {
     }
 
     pub fn each(&self) -> impl Iterator<Item = &Model> {
-        self.bridge.iter().chain(self.text.iter())
+        self.bridge.iter().chain(self.text.iter()).map(Arc::as_ref)
     }
 
     /// The bridge model's image rules: what extraction prepares photos for.

@@ -3,6 +3,8 @@
 //! library's targets. A role whose model cannot be had is reported with what to do, and indexing
 //! goes on without it.
 
+use std::sync::Arc;
+
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -120,7 +122,7 @@ pub fn load(
     hub: &Hub,
     device: &device::Selected,
     on_event: &mut dyn FnMut(DownloadEvent),
-) -> Result<Model, embed::EmbedError> {
+) -> Result<Arc<Model>, embed::EmbedError> {
     let dir = select::folder(wanted, hub, on_event)?.ok_or_else(|| {
         embed::EmbedError::Unsupported(format!("the {} model is turned off", role.as_str()))
     })?;
@@ -128,7 +130,7 @@ pub fn load(
         Wanted::Registry(spec) => Some(*spec),
         _ => None,
     };
-    Model::load(&dir, spec, Some(role), device)
+    embed::shared::load(&dir, spec, Some(role), device)
 }
 
 /// The notice for a role left without a model: why, and the ways to fix it.
