@@ -42,3 +42,58 @@ impl Siglip {
         self.model.get_text_features(ids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// google/siglip2-base-patch32-256's `config.json`, byte for byte (298 bytes, the sha256 the
+    /// registry pins): everything but the vocabulary and the patch grid is left to the
+    /// reference's defaults, which Candle's configuration shares.
+    const SIGLIP2_B32_CONFIG: &str = r#"{
+  "initializer_factor": 1.0,
+  "model_type": "siglip",
+  "text_config": {
+    "model_type": "siglip_text_model",
+    "vocab_size": 256000
+  },
+  "transformers_version": "4.49.0.dev0",
+  "vision_config": {
+    "image_size": 256,
+    "model_type": "siglip_vision_model",
+    "patch_size": 32
+  }
+}
+"#;
+
+    #[test]
+    fn the_hub_config_of_siglip2_b32_reads_as_its_architecture() {
+        use sha2::Digest;
+        assert_eq!(SIGLIP2_B32_CONFIG.len(), 298);
+        assert_eq!(
+            format!("{:x}", sha2::Sha256::digest(SIGLIP2_B32_CONFIG)),
+            "52deee7a2d6fb2e73c45720d9c4056f0e4dc582ef84524aac229c6d5aa348dee"
+        );
+        let c: Config = serde_json::from_str(SIGLIP2_B32_CONFIG).unwrap();
+        let (t, v) = (&c.text_config, &c.vision_config);
+        assert_eq!(
+            (
+                t.vocab_size,
+                t.hidden_size,
+                t.num_hidden_layers,
+                t.max_position_embeddings
+            ),
+            (256_000, 768, 12, 64)
+        );
+        assert_eq!(
+            (
+                v.image_size,
+                v.patch_size,
+                v.hidden_size,
+                v.num_hidden_layers
+            ),
+            (256, 32, 768, 12)
+        );
+        assert_eq!(t.layer_norm_eps, 1e-6);
+    }
+}

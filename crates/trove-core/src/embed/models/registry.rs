@@ -148,7 +148,11 @@ pub(super) static REGISTRY: &[ModelSpec] = &[
             repo: "google/siglip2-base-patch32-256",
             revision: "9e7ee68506177b546b2d5dc578f54afdc5e425f1",
             files: &[
-                at_revision("config.json"),
+                pinned(
+                    "config.json",
+                    298,
+                    "52deee7a2d6fb2e73c45720d9c4056f0e4dc582ef84524aac229c6d5aa348dee",
+                ),
                 at_revision("preprocessor_config.json"),
                 pinned(
                     "tokenizer.json",
