@@ -19,6 +19,7 @@ pub mod download;
 pub mod folder;
 pub mod layout;
 pub mod models;
+pub mod ops;
 pub mod select;
 pub mod shared;
 pub mod siglip;
@@ -192,9 +193,8 @@ impl Model {
         let vb = folder.var_builder(device)?;
         let (net, dim) = match folder.family {
             Family::Clip => clip::Clip::load(&folder.config, vb).map(|(m, d)| (Net::Clip(m), d))?,
-            Family::Siglip => {
-                siglip::Siglip::load(&folder.config, vb).map(|(m, d)| (Net::Siglip(m), d))?
-            }
+            Family::Siglip => siglip::Siglip::load(&folder.config, vb, &folder.weights)
+                .map(|(m, d)| (Net::Siglip(m), d))?,
             Family::ChineseClip => chinese_clip::ChineseClip::load(&folder.config, vb)
                 .map(|(m, d)| (Net::ChineseClip(m), d))?,
             Family::Bert => bert::Bert::load(&folder.config, vb).map(|(m, d)| (Net::Bert(m), d))?,
