@@ -59,7 +59,7 @@ fn without_any_model_indexing_works_and_says_what_to_do() {
     let run = dir.trove(&["index", ASSETS]).ok();
     assert!(
         run.stderr
-            .contains("warning: no bridge model (clip-vit-b32)"),
+            .contains("warning: no bridge model (siglip2-b32-256)"),
         "{run}"
     );
     assert!(run.stderr.contains("--model-dir"), "{run}");
@@ -85,6 +85,7 @@ fn models_lists_the_registry_and_what_this_library_uses() {
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     for id in [
+        "siglip2-b32-256",
         "clip-vit-b32",
         "clip-vit-b16",
         "siglip-b16-224",
@@ -93,10 +94,11 @@ fn models_lists_the_registry_and_what_this_library_uses() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    let clip = &models[0];
-    assert_eq!(clip["default"], true);
-    assert_eq!(clip["installed"], false);
-    assert!(n(clip, "size") > 500_000_000);
+    let default = &models[0];
+    assert_eq!(default["id"], "siglip2-b32-256");
+    assert_eq!(default["default"], true);
+    assert_eq!(default["installed"], false);
+    assert!(n(default, "size") > 500_000_000);
 
     dir.index(&[ASSETS, "--model-dir", TINY_CLIP, "--text-model", "none"]);
     let models = dir.trove(&["models"]).json();
@@ -110,7 +112,7 @@ fn models_lists_the_registry_and_what_this_library_uses() {
     assert_eq!(local["serving"], true);
     assert_eq!(local["installed"], true);
     let text = dir.trove(&["models"]).stdout();
-    assert!(text.contains("clip-vit-b32 *"), "{text}");
+    assert!(text.contains("siglip2-b32-256 *"), "{text}");
 }
 
 #[test]
@@ -127,7 +129,7 @@ fn wrong_model_choices_are_user_errors() {
         .trove(&["index", ".", "--model", "clip-vit-huge"])
         .fails();
     assert_eq!(run.code, Some(2), "{run}");
-    assert!(run.stderr.contains("clip-vit-b32"), "{run}");
+    assert!(run.stderr.contains("siglip2-b32-256"), "{run}");
 
     if !cfg!(feature = "cuda") {
         let run = dir.trove(&["index", ".", "--device", "cuda"]).fails();

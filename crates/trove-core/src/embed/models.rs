@@ -202,7 +202,7 @@ const MEAN_POOLED: TextRules = TextRules {
 };
 
 /// The default bridge model (see docs/models.md for why).
-pub const DEFAULT_BRIDGE: &str = "clip-vit-b32";
+pub const DEFAULT_BRIDGE: &str = "siglip2-b32-256";
 /// The default text model.
 pub const DEFAULT_TEXT: &str = "minilm-l6";
 

@@ -22,13 +22,54 @@ const fn at_revision(name: &'static str) -> HubFile {
     }
 }
 
-/// Every supported model. Revisions are commits (for OpenAI's and OFA-Sys' repositories, the
+/// Every supported model, the default bridge model first. Revisions are commits (for OpenAI's and OFA-Sys' repositories, the
 /// safetensors conversion commits: their `main` has only pickled weights, which Trove does not
 /// load). Sizes are bytes. Published figures: open_clip's clip_benchmark tables for CLIP and
 /// SigLIP, the SigLIP 2 authors' table (big_vision's README_siglip2.md) for SigLIP 2, the
 /// Chinese-CLIP authors' Results.md (Flickr30K-CN) for Chinese-CLIP. COCO is the 5k test
 /// split, Flickr30k the 1k test split, both text → image Recall@1.
 pub(super) static REGISTRY: &[ModelSpec] = &[
+    ModelSpec {
+        id: "siglip2-b32-256",
+        name: "Google SigLIP 2 B/32 256",
+        role: Role::Bridge,
+        family: Family::Siglip,
+        source: HubSource {
+            repo: "google/siglip2-base-patch32-256",
+            revision: "9e7ee68506177b546b2d5dc578f54afdc5e425f1",
+            files: &[
+                pinned(
+                    "config.json",
+                    298,
+                    "52deee7a2d6fb2e73c45720d9c4056f0e4dc582ef84524aac229c6d5aa348dee",
+                ),
+                at_revision("preprocessor_config.json"),
+                pinned(
+                    "tokenizer.json",
+                    34_363_039,
+                    "cb9140fae3ac5122c972d37adf83e1248471a38147ad76f8215c8872c6fd8322",
+                ),
+                pinned(
+                    "model.safetensors",
+                    1_507_473_288,
+                    "7d241bb3becad218f211f480487f491df4f8c0a472ecf7afdec5615815a301f1",
+                ),
+            ],
+        },
+        image: Some(ImageRules {
+            size: 256,
+            ..SIGLIP_224
+        }),
+        text: SIGLIP2_TEXT,
+        dim: 768,
+        licence: "Apache-2.0",
+        published: Some(Published {
+            coco_t2i_r1: Some(47.2),
+            flickr_t2i_r1: None,
+            imagenet_top1: Some(74.0),
+            source: "SigLIP 2 paper (arXiv 2502.14786), big_vision README_siglip2.md",
+        }),
+    },
     ModelSpec {
         id: "clip-vit-b32",
         name: "OpenAI CLIP ViT-B/32",
@@ -137,47 +178,6 @@ pub(super) static REGISTRY: &[ModelSpec] = &[
             flickr_t2i_r1: Some(74.7),
             imagenet_top1: Some(76.0),
             source: "open_clip clip_benchmark (docs/openclip_retrieval_results.csv)",
-        }),
-    },
-    ModelSpec {
-        id: "siglip2-b32-256",
-        name: "Google SigLIP 2 B/32 256",
-        role: Role::Bridge,
-        family: Family::Siglip,
-        source: HubSource {
-            repo: "google/siglip2-base-patch32-256",
-            revision: "9e7ee68506177b546b2d5dc578f54afdc5e425f1",
-            files: &[
-                pinned(
-                    "config.json",
-                    298,
-                    "52deee7a2d6fb2e73c45720d9c4056f0e4dc582ef84524aac229c6d5aa348dee",
-                ),
-                at_revision("preprocessor_config.json"),
-                pinned(
-                    "tokenizer.json",
-                    34_363_039,
-                    "cb9140fae3ac5122c972d37adf83e1248471a38147ad76f8215c8872c6fd8322",
-                ),
-                pinned(
-                    "model.safetensors",
-                    1_507_473_288,
-                    "7d241bb3becad218f211f480487f491df4f8c0a472ecf7afdec5615815a301f1",
-                ),
-            ],
-        },
-        image: Some(ImageRules {
-            size: 256,
-            ..SIGLIP_224
-        }),
-        text: SIGLIP2_TEXT,
-        dim: 768,
-        licence: "Apache-2.0",
-        published: Some(Published {
-            coco_t2i_r1: Some(47.2),
-            flickr_t2i_r1: None,
-            imagenet_top1: Some(74.0),
-            source: "SigLIP 2 paper (arXiv 2502.14786), big_vision README_siglip2.md",
         }),
     },
     ModelSpec {
