@@ -75,18 +75,7 @@ fn phone_and_camera_heics_index_or_fail_with_their_reason() {
     args.extend(KEYWORD_ONLY);
     dir.index(&args);
 
-    let failed: BTreeMap<String, String> = dir
-        .failed()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["reason"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let failed = dir.failure_reasons();
     let expected: BTreeMap<String, &str> = SAMPLE_FAILURES
         .iter()
         .map(|(rel, reason)| (dir.shown(sample(rel)), *reason))
@@ -455,18 +444,7 @@ fn unusual_variants_and_hdr_heics_decode_as_their_manifest_says() {
     let mut args = vec!["files"];
     args.extend(KEYWORD_ONLY);
     dir.index(&args);
-    let failed: BTreeMap<String, String> = dir
-        .failed()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["reason"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let failed = dir.failure_reasons();
 
     let mut wrong = Vec::new();
     for (name, expected) in &manifest {

@@ -209,6 +209,21 @@ impl Dir {
     pub fn failed(&self) -> Value {
         self.trove(&["failed"]).json()
     }
+
+    /// `trove failed` as path → reason.
+    pub fn failure_reasons(&self) -> std::collections::BTreeMap<String, String> {
+        self.failed()
+            .as_array()
+            .expect("a list of failures")
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_owned(),
+                    f["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
 }
 
 /// A `trove` command about to run.

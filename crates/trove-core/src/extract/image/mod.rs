@@ -26,6 +26,7 @@ mod sniff;
 #[cfg(test)]
 mod testutil;
 mod tiff;
+mod tiff_ifd;
 
 use std::path::Path;
 
