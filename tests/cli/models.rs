@@ -247,3 +247,31 @@ fn switching_models_re_embeds_everything_and_drops_the_old_vectors() {
     assert_eq!(bridge["serving"], true);
     assert_eq!(n(bridge, "vectors"), items(&after));
 }
+
+/// `trove bench` times the tower at the batch size indexing embeds with, unless told otherwise.
+#[test]
+fn bench_runs_the_tower_at_the_indexing_batch_size() {
+    let dir = Dir::new();
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "bench",
+            "--model-dir",
+            TINY_CLIP,
+            "--text-model",
+            "none",
+            "--images",
+            "4",
+            "--rounds",
+            "1",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let report = dir.trove(&args(&[])).json();
+    assert_eq!(report[0]["image_batch"], 32, "{report:#}");
+    assert_eq!(report[0]["images"], 4);
+    assert!(report[0]["images_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(report[0]["text_ms_median"].as_f64().unwrap() > 0.0);
+    let report = dir.trove(&args(&["--batch", "2"])).json();
+    assert_eq!(report[0]["image_batch"], 2, "{report:#}");
+}

@@ -168,9 +168,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub images: usize,
 
-    /// Images per model call
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub batch: usize,
+    /// Images per model call [default: the library's batch size, as indexing embeds them]
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
 
     /// Times each of the eight sample queries is embedded
     #[arg(long, value_name = "N", default_value_t = 5)]

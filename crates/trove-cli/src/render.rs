@@ -127,12 +127,12 @@ pub fn bench(reports: &[BenchReport]) -> String {
         ));
         if let Some(rate) = r.images_per_sec {
             out.line(format_args!(
-                "  image tower: {rate:.1} images/s ({} images, batches of {})",
+                "  image tower: {rate:.1} images/s ({} images, batches of {}; the tower indexing runs)",
                 r.images, r.image_batch
             ));
         }
         out.line(format_args!(
-            "  text query:  {:.1} ms median, {:.1} ms mean ({} queries)",
+            "  text query:  {:.1} ms median, {:.1} ms mean ({} queries; a repeated one is cached)",
             r.text_ms_median, r.text_ms_mean, r.queries
         ));
     }

@@ -220,15 +220,17 @@ impl Library {
     }
 
     /// Times the models the settings name (or the defaults when they name none) on this
-    /// machine: `trove bench`. Touches no library.
+    /// machine: `trove bench`. Touches no library. `batch` images go to each call (by default
+    /// the batch size indexing embeds with), then `rounds` of the sample queries.
     pub fn bench_models(
         &self,
         images: usize,
-        batch: usize,
+        batch: Option<usize>,
         rounds: usize,
         on_event: &mut dyn FnMut(DownloadEvent),
     ) -> Result<Vec<embed::bench::BenchReport>> {
         let chosen = self.chosen_or_defaults()?;
+        let batch = batch.unwrap_or(self.settings.index.batch_size);
         let device = device::select(self.settings.models.device)?;
         let hub = pipeline::models::hub(&self.settings.models);
         let mut reports = Vec::new();
